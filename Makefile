@@ -1,0 +1,59 @@
+# Two commands on a fresh machine: `make book` and `make test`. Both set up .venv first
+# (once: the stamp file makes the second run fast) and are safe to run again.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+# pytest-xdist workers for the notebook run; 1 keeps timings honest on 2 cores.
+NB_WORKERS ?= 1
+
+.PHONY: setup book test lint unit notebooks check-notebooks test-book sync nbtest linkcheck clean
+
+$(STAMP): requirements.txt pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -r requirements.txt
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+book: setup
+	$(BIN)/jupyter-book build . --keep-going
+	@echo
+	@echo "The book is at file://$(CURDIR)/_build/html/index.html"
+
+test: setup lint unit notebooks test-book
+	@echo "make test: all passed"
+
+lint: setup
+	$(BIN)/ruff check --output-format concise .
+
+check-notebooks: setup
+	$(BIN)/python tools/nbtool.py check
+
+unit: setup
+	$(BIN)/python -m pytest tests -q -m "not notebooks"
+
+# Executes every notebook once in a fresh kernel (quick budget unless D2L_BUDGET says
+# otherwise) and keeps the executed copies in _build/executed for test-book.
+notebooks: setup
+	rm -rf _build/executed
+	$(BIN)/python -m pytest tests/test_notebooks.py -q -m notebooks $(if $(filter-out 1,$(NB_WORKERS)),-n $(NB_WORKERS))
+
+# The book built from those executed copies, execution off, warnings as errors.
+test-book: setup
+	$(BIN)/python tools/build_book.py --from-executed
+
+sync: setup
+	$(BIN)/python tools/nbtool.py sync
+	$(BIN)/python tools/nbtool.py toc
+
+# One notebook: make nbtest NB=notebooks/01_tensors/01_creation.ipynb
+nbtest: setup
+	$(BIN)/python -m pytest tests/test_notebooks.py -q -m notebooks --notebook $(NB)
+
+linkcheck: setup
+	$(BIN)/jupyter-book build . --builder linkcheck
+
+clean:
+	rm -rf _build

@@ -1,0 +1,218 @@
+"""Training: the minibatch SGD updater, accuracy, and the `fit` loop every chapter uses.
+
+`sgd` is built in chapter 3 (linear regression from scratch); `accuracy`,
+`evaluate_accuracy` and `fit` in chapter 4 (softmax regression from scratch).
+"""
+import math
+import time
+
+import torch
+
+from .device import as_device, describe_device
+from .plot import Animator
+
+
+def sgd(params, lr, batch_size):
+    """Minibatch SGD: p -= lr * p.grad / batch_size, then zero the gradients.
+
+    Divide by batch_size when the loss was summed over the batch; pass 1 when it was averaged.
+    """
+    check_lr(lr)
+    with torch.no_grad():
+        for p in params:
+            p -= lr * p.grad / batch_size
+            p.grad.zero_()
+
+
+def check_lr(lr):
+    if not isinstance(lr, (int, float)) or isinstance(lr, bool) or not math.isfinite(lr) or lr <= 0:
+        raise ValueError(f"the learning rate must be a finite number > 0, got {lr!r}")
+    return lr
+
+
+def accuracy(y_hat, y):
+    """The number of correct predictions (a 0-d tensor; no host-device sync).
+
+    y_hat holds scores of shape (n, num_classes) or predicted labels of shape (n,).
+    """
+    if y_hat.dim() > 1 and y_hat.shape[1] > 1:
+        y_hat = y_hat.argmax(dim=1)
+    return (y_hat.to(y.dtype) == y).sum()
+
+
+def evaluate_accuracy(net, data_iter, device=None):
+    """The fraction of examples in `data_iter` that `net` classifies correctly."""
+    device = as_device(device) if device is not None else _model_device(net)
+    was_training = getattr(net, "training", False)
+    if isinstance(net, torch.nn.Module):
+        net.eval()
+    correct, n = torch.zeros((), device=device), 0
+    with torch.no_grad():
+        for X, y in data_iter:
+            X, y = X.to(device, non_blocking=True), y.to(device, non_blocking=True)
+            correct += accuracy(net(X), y)
+            n += len(y)
+    if isinstance(net, torch.nn.Module):
+        net.train(was_training)
+    return correct.item() / max(n, 1)
+
+
+def _model_device(net):
+    if isinstance(net, torch.nn.Module):
+        for p in net.parameters():
+            return p.device
+    return torch.device("cpu")
+
+
+class History:
+    """What `fit` measured, one entry per finished epoch, and how the run ended."""
+
+    def __init__(self, device):
+        self.device = device
+        self.train_loss, self.train_acc, self.test_acc, self.examples_per_sec = [], [], [], []
+        self.status, self.message = "running", ""
+
+    def __len__(self):
+        return len(self.train_loss)
+
+    def summary(self):
+        if not self.train_loss:
+            return f"no epoch finished ({self.status}) on {self.device}"
+        parts = [f"loss {self.train_loss[-1]:.3f}"]
+        if self.train_acc[-1] is not None:
+            parts.append(f"train acc {self.train_acc[-1]:.3f}")
+        if self.test_acc[-1] is not None:
+            parts.append(f"test acc {self.test_acc[-1]:.3f}")
+        speed = sum(self.examples_per_sec) / len(self.examples_per_sec)
+        return ", ".join(parts) + f", {speed:,.0f} examples/sec on {self.device}"
+
+    def __repr__(self):
+        return f"History({len(self)} epochs, {self.status}: {self.summary()})"
+
+
+def _learning_rate(updater):
+    if isinstance(updater, torch.optim.Optimizer):
+        return updater.param_groups[0]["lr"]
+    return getattr(updater, "lr", None)
+
+
+def _check_optimizer(updater):
+    if isinstance(updater, torch.optim.Optimizer):
+        for group in updater.param_groups:
+            lr = group["lr"]
+            if isinstance(lr, torch.Tensor):
+                lr = lr.item()
+            check_lr(lr)
+    elif not callable(updater):
+        raise ValueError("updater must be a torch.optim optimizer or a function of the batch size")
+
+
+def _sync(device):
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def fit(net, train_iter, test_iter, loss, updater, num_epochs, device=None, scheduler=None,
+        plot=True, on_epoch=None, points_per_epoch=5):
+    """Train `net` and return a History; draws a live plot and prints a one-line summary.
+
+    loss: per-example losses (reduction='none'; the gradient of their sum is divided by
+    the batch size) or their mean (a scalar). updater: a torch.optim optimizer, or a
+    function `updater(n)` that steps with gradients to be divided by n (e.g.
+    `lambda n: sgd(params, lr, n)`; give it an `lr` attribute to see it in messages).
+    scheduler: stepped once per epoch; ReduceLROnPlateau gets the test accuracy (use
+    mode='max'), or the training loss when there is no test_iter.
+    on_epoch(history): called after every epoch (the widgets use it).
+    A NaN or infinite loss stops training with a message; Ctrl-C stops it too; in
+    both cases the history so far is returned.
+    """
+    if isinstance(num_epochs, bool) or not isinstance(num_epochs, int) or num_epochs < 1:
+        raise ValueError(f"num_epochs must be a whole number >= 1, got {num_epochs!r}")
+    _check_optimizer(updater)
+    device = as_device(device) if device is not None else _model_device(net)
+    if isinstance(net, torch.nn.Module):
+        net.to(device)
+    history = History(describe_device(device).split(" (")[0])
+    animator = None
+    if plot:
+        legend = ["train loss", "train acc", "test acc"] if test_iter is not None else None
+        animator = Animator(xlabel="epoch", xlim=[0, num_epochs], legend=legend)
+    num_batches = len(train_iter) if hasattr(train_iter, "__len__") else None
+    every = max(1, num_batches // points_per_epoch) if num_batches else 50
+    try:
+        for epoch in range(num_epochs):
+            if isinstance(net, torch.nn.Module):
+                net.train()
+            loss_sum = torch.zeros((), device=device)
+            correct = torch.zeros((), device=device)
+            first_bad = torch.full((), -1, device=device, dtype=torch.long)
+            n, classify = 0, True
+            _sync(device)
+            start = time.perf_counter()
+            for step, (X, y) in enumerate(train_iter):
+                X, y = X.to(device, non_blocking=True), y.to(device, non_blocking=True)
+                y_hat = net(X)
+                l = loss(y_hat, y)
+                if isinstance(updater, torch.optim.Optimizer):
+                    updater.zero_grad()
+                    (l.mean() if l.dim() else l).backward()
+                    updater.step()
+                else:
+                    (l.sum() if l.dim() else l).backward()
+                    updater(len(y) if l.dim() else 1)
+                batch_loss = l.detach().sum() if l.dim() else l.detach() * len(y)
+                bad = ~torch.isfinite(batch_loss)
+                first_bad = torch.where(bad & (first_bad < 0), step, first_bad)
+                loss_sum += batch_loss
+                classify = y_hat.dim() == 2 and y_hat.shape[1] > 1 and not y.is_floating_point()
+                if classify:
+                    correct += accuracy(y_hat.detach(), y)
+                n += len(y)
+                if (step + 1) % every == 0:  # a few syncs per epoch, never one per batch
+                    if first_bad.item() >= 0:
+                        break
+                    if animator is not None:
+                        x = epoch + (step + 1) / num_batches if num_batches else epoch + 1
+                        animator.add(x, (loss_sum.item() / n, correct.item() / n if classify
+                                         else None, None))
+            _sync(device)
+            seconds = time.perf_counter() - start
+            if first_bad.item() >= 0:
+                lr = _learning_rate(updater)
+                history.status = "diverged"
+                history.message = (
+                    f"Training diverged at epoch {epoch + 1}, step {first_bad.item() + 1}: the "
+                    f"loss became {'nan' if math.isnan(loss_sum.item()) else 'inf'}"
+                    + (f" with learning rate {lr:g}" if lr is not None else "")
+                    + ". Lower the learning rate (try a tenth of it) and re-initialise the model"
+                    f" (its weights are no longer finite). The {len(history)} finished epoch(s)"
+                    " are kept in the returned history.")
+                break
+            history.train_loss.append(loss_sum.item() / n)
+            history.train_acc.append(correct.item() / n if classify else None)
+            history.test_acc.append(evaluate_accuracy(net, test_iter, device)
+                                    if test_iter is not None and classify else None)
+            history.examples_per_sec.append(n / seconds)
+            if animator is not None:
+                animator.add(epoch + 1, (history.train_loss[-1], history.train_acc[-1],
+                                         history.test_acc[-1]))
+            if scheduler is not None:
+                if isinstance(scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
+                    metric = history.test_acc[-1]
+                    scheduler.step(metric if metric is not None else history.train_loss[-1])
+                else:
+                    scheduler.step()
+            if on_epoch is not None:
+                on_epoch(history)
+        else:
+            history.status = "finished"
+    except KeyboardInterrupt:
+        history.status = "interrupted"
+        history.message = (f"Interrupted after {len(history)} finished epoch(s); "
+                           "they are kept in the returned history.")
+    if animator is not None:
+        animator.show()
+    print(history.message if history.message else history.summary())
+    if history.message and len(history):
+        print(history.summary())
+    return history

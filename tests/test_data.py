@@ -1,0 +1,105 @@
+"""Iterators and synthetic data."""
+import pytest
+import torch
+import torch.nn.functional as F
+
+import d2lutils
+from d2lutils import TensorLoader, load_array, load_fashion_mnist, synthetic_regression, text_labels
+
+
+def small_loader(**kw):
+    images = torch.arange(10 * 4 * 4, dtype=torch.uint8).reshape(10, 4, 4)
+    labels = torch.arange(10)
+    return TensorLoader(images, labels, **{"batch_size": 4, **kw})
+
+
+def test_len_and_batches_cover_every_example_once():
+    loader = small_loader()
+    assert len(loader) == 3
+    batches = list(loader)
+    assert [len(y) for _, y in batches] == [4, 4, 2]
+    seen = torch.cat([y for _, y in batches])
+    assert sorted(seen.tolist()) == list(range(10))
+    X, y = batches[0]
+    assert X.shape == (4, 1, 4, 4) and X.dtype == torch.float32 and y.dtype == torch.int64
+    # each image still matches its label after shuffling, scaled to [0, 1]
+    images = torch.arange(10 * 16, dtype=torch.uint8).reshape(10, 1, 4, 4).float() / 255
+    assert torch.equal(X, images[y])
+    assert len(small_loader(drop_last=True)) == 2
+
+
+def test_two_epochs_differ_and_same_seed_repeats():
+    a, b = small_loader(seed=3), small_loader(seed=3)
+    e1 = torch.cat([y for _, y in a])
+    e2 = torch.cat([y for _, y in a])
+    assert not torch.equal(e1, e2)
+    assert torch.equal(e1, torch.cat([y for _, y in b]))
+    fixed = small_loader(shuffle=False)
+    assert torch.cat([y for _, y in fixed]).tolist() == list(range(10))
+
+
+def test_resize_matches_interpolate():
+    X, y = next(iter(small_loader(resize=8, shuffle=False)))
+    assert X.shape == (4, 1, 8, 8)
+    raw = torch.arange(4 * 16, dtype=torch.uint8).reshape(4, 1, 4, 4).float() / 255
+    expected = F.interpolate(raw, size=(8, 8), mode="bilinear", align_corners=False)
+    torch.testing.assert_close(X, expected)
+
+
+@pytest.mark.parametrize("kw, msg", [
+    ({"batch_size": 0}, "batch_size"), ({"batch_size": -2}, "batch_size"),
+    ({"batch_size": 2.5}, "batch_size"), ({"batch_size": True}, "batch_size"),
+    ({"resize": 0}, "resize"), ({"resize": (8,)}, "resize"), ({"resize": -3}, "resize"),
+    ({"device": "tpu"}, "unknown device"),
+])
+def test_bad_arguments_raise_clear_errors(kw, msg):
+    with pytest.raises(ValueError, match=msg):
+        small_loader(**kw)
+
+
+def test_mismatched_lengths():
+    with pytest.raises(ValueError, match="labels"):
+        TensorLoader(torch.zeros(3, 2, 2), torch.zeros(2), 1)
+
+
+def test_load_array_is_the_standard_pipeline():
+    X, y = torch.randn(10, 2), torch.randn(10, 1)
+    it = load_array((X, y), 4, shuffle=False)
+    assert isinstance(it, torch.utils.data.DataLoader) and len(it) == 3
+    assert torch.equal(next(iter(it))[0], X[:4])
+    with pytest.raises(ValueError):
+        load_array((X, y), 0)
+
+
+def test_synthetic_regression_follows_the_model():
+    d2lutils.seed_everything(0)
+    X, y = synthetic_regression([2, -3.4], 4.2, 1000, noise=0.0)
+    assert X.shape == (1000, 2) and y.shape == (1000, 1)
+    torch.testing.assert_close(y[:, 0], X @ torch.tensor([2, -3.4]) + 4.2)
+    with pytest.raises(ValueError):
+        synthetic_regression([1.0], 0, 0)
+
+
+def test_text_labels():
+    assert text_labels([0, 9]) == ["t-shirt", "ankle boot"]
+    assert text_labels(torch.tensor([1])) == ["trouser"]
+    assert text_labels(7) == ["sneaker"]
+
+
+def test_load_fashion_mnist_subset_and_resize(fashion_files):
+    train, test = load_fashion_mnist(100, resize=32, device="cpu", subset=(1000, 300))
+    assert len(train) == 10 and len(test) == 3
+    X, y = next(iter(train))
+    assert X.shape == (100, 1, 32, 32) and 0 <= X.min() and X.max() <= 1
+    full_train, full_test = load_fashion_mnist(256, device="cpu")
+    assert len(full_train) == 235 and len(full_test) == 40
+    with pytest.raises(ValueError, match="subset"):
+        load_fashion_mnist(10, subset=0)
+    with pytest.raises(ValueError, match="batch_size"):
+        load_fashion_mnist(0)
+
+
+def test_regression_targets_stay_float():
+    loader = TensorLoader(torch.randn(6, 2), torch.tensor([[0.5]] * 6), 3, device="cpu")
+    _, y = next(iter(loader))
+    assert y.dtype == torch.float32 and torch.all(y == 0.5)

@@ -1,0 +1,71 @@
+"""The notebook-convention checker flags what it should, and every notebook passes it."""
+import json
+import subprocess
+import sys
+
+import nbtool  # tools/ is on the path via conftest
+import pytest
+from conftest import ROOT
+
+
+def good_notebook():
+    md = lambda s: {"cell_type": "markdown", "metadata": {}, "source": s}
+    code = lambda s, tags=(): {"cell_type": "code", "metadata": {"tags": list(tags)},
+                               "source": s, "outputs": [], "execution_count": None}
+    return {"cells": [md("# 9.9 Test\n\nIntro."), code("import d2lutils\nd2lutils.seed_everything(0)"),
+                      code("x = 1\nglue('x', x)"), md("x is {glue:text}`x`."),
+                      code("assert x == 1", ["remove-cell"]),
+                      md("## Summary\n- a\n\n## Exercises\n" + "```{dropdown} Solution\nA\n```\n" * 3)],
+            "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+
+
+@pytest.fixture
+def nb_path(tmp_path, monkeypatch):
+    folder = ROOT / "notebooks" / "_tmp_test"
+    folder.mkdir(exist_ok=True)
+    path = folder / "01_test.ipynb"
+    path.write_text(json.dumps(good_notebook()))
+    nbtool.sync(path)
+    yield path
+    path.unlink()
+    folder.rmdir()
+
+
+def edit(path, fn):
+    nb = json.loads(path.read_text())
+    fn(nb)
+    path.write_text(json.dumps(nb))
+
+
+def test_synced_notebook_is_clean(nb_path):
+    assert nbtool.problems(nb_path) == []
+    nb = json.loads(nb_path.read_text())
+    assert "colab.research.google.com/github/" in nb["cells"][0]["source"]
+    assert "colab-setup" in nb["cells"][1]["metadata"]["tags"]
+
+
+# After sync the cells are: 0 title, 1 setup, 2 seed, 3 glue, 4 prose, 5 check, 6 summary.
+@pytest.mark.parametrize("damage, expected", [
+    (lambda nb: nb["cells"][3].update(outputs=[{"output_type": "stream", "name": "stdout",
+                                                 "text": "1"}]), "outputs"),
+    (lambda nb: nb["cells"][3].update(execution_count=3), "execution count"),
+    (lambda nb: nb["cells"][0].update(source="# 9.9 Test"), "badge"),
+    (lambda nb: nb["cells"][1].update(source="pass"), "setup cell out of sync"),
+    (lambda nb: nb["cells"].pop(1), "setup cell"),
+    (lambda nb: nb["cells"][2].update(source="import d2lutils"), "seed_everything"),
+    (lambda nb: nb["cells"][5].update(source="x = 2"), "asserts nothing"),
+    (lambda nb: nb["cells"][4].update(source="y is {glue:text}`y`."), "glue key 'y'"),
+    (lambda nb: nb["cells"][3].update(source="x = 1"), "glue key 'x'"),
+    (lambda nb: nb["metadata"].update(kernelspec={"name": "julia"}), "kernelspec"),
+    (lambda nb: nb["cells"][6].update(source="## Summary\n## Exercises\n"), "dropdown"),
+    (lambda nb: nb["cells"][6].update(source="## Exercises\n" + "{dropdown}" * 3), "Summary"),
+])
+def test_checker_flags_broken_conventions(nb_path, damage, expected):
+    edit(nb_path, damage)
+    assert any(expected in p for p in nbtool.problems(nb_path)), nbtool.problems(nb_path)
+
+
+def test_every_notebook_follows_the_conventions():
+    result = subprocess.run([sys.executable, str(ROOT / "tools" / "nbtool.py"), "check"],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr

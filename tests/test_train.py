@@ -1,0 +1,178 @@
+"""The training loop, against PyTorch's own optimiser where PyTorch has the reference."""
+import math
+
+import pytest
+import torch
+from torch import nn
+
+import d2lutils
+from d2lutils import TensorLoader, accuracy, evaluate_accuracy, fit, sgd
+
+
+def blobs(n=400, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    y = torch.randint(0, 3, (n,), generator=g)
+    centres = torch.tensor([[2.0, 0.0], [-2.0, 0.0], [0.0, 2.0]])
+    X = centres[y] + 0.5 * torch.randn(n, 2, generator=g)
+    return X, y
+
+
+def loaders(batch_size=50):
+    X, y = blobs()
+    return (TensorLoader(X, y, batch_size, device="cpu"),
+            TensorLoader(*blobs(200, seed=1), batch_size, shuffle=False, device="cpu"))
+
+
+def test_sgd_matches_torch_optim_sgd():
+    torch.manual_seed(0)
+    w1 = torch.randn(5, requires_grad=True)
+    w2 = w1.detach().clone().requires_grad_(True)
+    opt = torch.optim.SGD([w2], lr=0.1)
+    x = torch.randn(8, 5)
+    for _ in range(3):
+        (x @ w1).pow(2).sum().backward()
+        sgd([w1], lr=0.1, batch_size=8)          # summed loss: divide by the batch size
+        opt.zero_grad()
+        (x @ w2).pow(2).mean().backward()        # mean loss: plain SGD
+        opt.step()
+    torch.testing.assert_close(w1, w2)
+    assert torch.all(w1.grad == 0)
+
+
+@pytest.mark.parametrize("lr", [0, -0.1, float("nan"), float("inf"), "0.1"])
+def test_sgd_rejects_bad_learning_rate(lr):
+    w = torch.zeros(1, requires_grad=True)
+    w.sum().backward()
+    with pytest.raises(ValueError, match="learning rate"):
+        sgd([w], lr, 1)
+
+
+def test_accuracy_counts_correct_predictions():
+    y_hat = torch.tensor([[0.1, 0.3, 0.6], [0.3, 0.2, 0.5]])
+    y = torch.tensor([0, 2])
+    assert accuracy(y_hat, y).item() == 1
+    assert accuracy(torch.tensor([0, 2]), y).item() == 2
+
+
+def test_evaluate_accuracy_restores_training_mode():
+    net = nn.Sequential(nn.Linear(2, 3), nn.Dropout(0.5))
+    net.train()
+    _, test = loaders()
+    acc = evaluate_accuracy(net, test)
+    assert 0 <= acc <= 1 and net.training
+    net.eval()
+    evaluate_accuracy(net, test)
+    assert not net.training
+
+
+def train_blobs(updater_kind="optim", lr=0.5, epochs=5, seed=0):
+    d2lutils.seed_everything(seed)
+    net = nn.Sequential(nn.Linear(2, 3))
+    train, test = loaders()
+    if updater_kind == "optim":
+        return net, fit(net, train, test, nn.CrossEntropyLoss(),
+                        torch.optim.SGD(net.parameters(), lr=lr), epochs, plot=False)
+    params = list(net.parameters())
+    return net, fit(net, train, test, nn.CrossEntropyLoss(reduction="none"),
+                    lambda n: sgd(params, lr, n), epochs, plot=False)
+
+
+def test_fit_learns_and_reports(capsys):
+    _, h = train_blobs()
+    assert h.status == "finished" and len(h) == 5
+    assert h.train_loss[-1] < h.train_loss[0] and h.test_acc[-1] > 0.95
+    line = capsys.readouterr().out.strip().splitlines()[-1]
+    assert line.startswith("loss ") and "train acc" in line and "examples/sec on cpu" in line
+
+
+def test_scratch_updater_equals_torch_optimizer():
+    """Per-example losses + sgd(..., n) is the same update as mean loss + optim.SGD."""
+    net_a, a = train_blobs("optim")
+    net_b, b = train_blobs("scratch")
+    for p, q in zip(net_a.parameters(), net_b.parameters()):
+        torch.testing.assert_close(p, q)
+    assert a.train_loss == pytest.approx(b.train_loss)
+
+
+def test_fit_is_deterministic():
+    _, a = train_blobs(seed=1)
+    _, b = train_blobs(seed=1)
+    assert a.train_loss == b.train_loss and a.test_acc == b.test_acc
+
+
+def test_fit_regression_has_no_accuracy():
+    d2lutils.seed_everything(0)
+    X, y = d2lutils.synthetic_regression([2, -3.4], 4.2, 200)
+    it = TensorLoader(X, y, 20, device="cpu")
+    net = nn.Linear(2, 1)
+    h = fit(net, it, None, nn.MSELoss(), torch.optim.SGD(net.parameters(), lr=0.1), 10,
+            plot=False)
+    assert h.train_acc == [None] * 10 and h.test_acc == [None] * 10
+    assert h.train_loss[-1] < 0.01
+
+
+def test_divergence_stops_and_keeps_history(capsys):
+    d2lutils.seed_everything(0)
+    X, y = d2lutils.synthetic_regression([2, -3.4], 4.2, 200)
+    it = TensorLoader(X, y, 20, device="cpu")
+    net = nn.Linear(2, 1)
+    opt = torch.optim.SGD(net.parameters(), lr=0.03)
+    epochs_seen = []
+
+    def on_epoch(h):
+        epochs_seen.append(len(h))
+        if len(h) == 2:  # after two good epochs, crank the learning rate up
+            opt.param_groups[0]["lr"] = 50.0
+
+    h = fit(net, it, None, nn.MSELoss(), opt, 10, plot=False, on_epoch=on_epoch)
+    assert h.status == "diverged" and 2 <= len(h) < 10 and epochs_seen == list(range(1, len(h) + 1))
+    assert f"epoch {len(h) + 1}, step" in h.message and "learning rate 50" in h.message
+    assert all(math.isfinite(v) for v in h.train_loss)
+    assert "diverged" in capsys.readouterr().out
+
+
+def test_interrupt_keeps_history():
+    net, train_test = nn.Linear(2, 3), loaders()
+
+    def on_epoch(h):
+        if len(h) == 2:
+            raise KeyboardInterrupt
+
+    h = fit(net, *train_test, nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=0.1),
+            5, plot=False, on_epoch=on_epoch)
+    assert h.status == "interrupted" and len(h) == 2
+
+
+@pytest.mark.parametrize("epochs", [0, -1, 2.0, True])
+def test_fit_rejects_bad_epochs(epochs):
+    net = nn.Linear(2, 3)
+    with pytest.raises(ValueError, match="num_epochs"):
+        fit(net, *loaders(), nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=0.1),
+            epochs)
+
+
+@pytest.mark.parametrize("lr", [0.0, -1.0, float("nan")])
+def test_fit_rejects_bad_learning_rate(lr):
+    net = nn.Linear(2, 3)
+    opt = torch.optim.SGD(net.parameters(), lr=0.1)
+    opt.param_groups[0]["lr"] = lr
+    with pytest.raises(ValueError, match="learning rate"):
+        fit(net, *loaders(), nn.CrossEntropyLoss(), opt, 1)
+
+
+def test_fit_rejects_unknown_device():
+    net = nn.Linear(2, 3)
+    with pytest.raises(ValueError, match="unknown device"):
+        fit(net, *loaders(), nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=0.1),
+            1, device="gpu")
+
+
+def test_scheduler_steps_each_epoch():
+    d2lutils.seed_everything(0)
+    net = nn.Linear(2, 3)
+    opt = torch.optim.SGD(net.parameters(), lr=1.0)
+    sched = torch.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.5)
+    fit(net, *loaders(), nn.CrossEntropyLoss(), opt, 3, scheduler=sched, plot=False)
+    assert opt.param_groups[0]["lr"] == pytest.approx(0.125)
+    plateau = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, mode="max", patience=0)
+    fit(net, *loaders(), nn.CrossEntropyLoss(), opt, 2, scheduler=plateau, plot=False)

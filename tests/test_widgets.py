@@ -1,0 +1,67 @@
+"""The explorer widget and the static sweep, driven by a real (tiny) training function."""
+import matplotlib
+import pytest
+import torch
+from torch import nn
+
+import d2lutils
+from d2lutils import TensorLoader, fit, widgets
+
+matplotlib.use("Agg")
+
+
+def make_train_fn():
+    X, y = d2lutils.synthetic_regression([2, -3.4], 4.2, 100)
+    calls = []
+
+    def train_fn(lr, batch_size, num_epochs, optimizer=None, on_epoch=None):
+        calls.append((lr, batch_size, num_epochs, optimizer))
+        d2lutils.seed_everything(0)
+        net = nn.Linear(2, 1)
+        opt_cls = {"SGD": torch.optim.SGD, "Adam": torch.optim.Adam, None: torch.optim.SGD}
+        opt = opt_cls[optimizer](net.parameters(), lr=lr)
+        it = TensorLoader(X, y, batch_size, device="cpu")
+        return fit(net, it, None, nn.MSELoss(), opt, num_epochs, plot=False, on_epoch=on_epoch)
+
+    return train_fn, calls
+
+
+def test_sweep_runs_every_pair_and_flags_divergence():
+    train_fn, calls = make_train_fn()
+    runs = widgets.sweep(train_fn, lrs=[0.01, 0.1, 5.0], batch_sizes=[10, 50], num_epochs=3)
+    assert [(r["lr"], r["batch_size"]) for r in runs] == [
+        (0.01, 10), (0.1, 10), (5.0, 10), (0.01, 50), (0.1, 50), (5.0, 50)]
+    status = {(r["lr"], r["batch_size"]): r["history"].status for r in runs}
+    assert status[(0.1, 10)] == "finished" and status[(5.0, 10)] == "diverged"
+    good = {r["lr"]: r["history"].train_loss[-1] for r in runs if r["batch_size"] == 10}
+    assert good[0.1] < good[0.01]  # the larger (stable) step converges faster
+
+
+def test_explorer_trains_keeps_runs_and_reports_divergence():
+    pytest.importorskip("ipywidgets")
+    train_fn, calls = make_train_fn()
+    box = widgets.explore(train_fn, num_epochs=2, lr=0.1, batch_size=16, lr_range=(1e-3, 1e3),
+                          optimizers=["SGD", "Adam"])
+    box.train(None)
+    assert calls[-1] == (pytest.approx(0.1), 16, 2, "SGD")
+    assert len(box.runs) == 1 and box.runs[0][2] == "finished"
+    status = box.children[2]
+    assert status.value.startswith("Done:")
+    lr_slider = box.children[0].children[0]
+    lr_slider.value = 1000.0
+    box.train(None)
+    assert len(box.runs) == 2 and box.runs[1][2] == "diverged"
+    assert "diverged" in status.value
+    train_button = box.children[1].children[-2]
+    assert train_button.disabled is False  # re-enabled after training
+
+
+def test_explorer_shows_errors_inside_the_widget():
+    pytest.importorskip("ipywidgets")
+
+    def broken(**kwargs):
+        raise ValueError("batch_size must be a whole number >= 1, got 0")
+
+    box = widgets.explore(broken)
+    box.train(None)
+    assert "ValueError" in box.children[2].value and box.runs == []
