@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-stamp
 # pytest-xdist workers for the notebook run; 1 keeps timings honest on 2 cores.
 NB_WORKERS ?= 1
 
-.PHONY: setup book test lint unit notebooks check-notebooks test-book sync nbtest linkcheck clean
+.PHONY: setup book test lint unit notebooks check-notebooks test-book sync nbtest linkcheck clean bench
 
 $(STAMP): requirements.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -57,3 +57,14 @@ linkcheck: setup
 
 clean:
 	rm -rf _build
+
+# Benchmarks (not part of `make test`): a separate venv with torch + torchvision.
+BENCH_VENV := benchmarks/.venv
+$(BENCH_VENV)/.installed-stamp: pyproject.toml
+	@test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install -q torch==2.14.1 torchvision==0.29.1
+	$(BENCH_VENV)/bin/python -m pip install -q -e .
+	@touch $@
+
+bench: $(BENCH_VENV)/.installed-stamp
+	$(BENCH_VENV)/bin/python benchmarks/bench_pipeline.py

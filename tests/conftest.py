@@ -17,7 +17,6 @@ def pytest_addoption(parser):
 def pytest_configure(config):
     config.addinivalue_line("markers", "notebooks: executes the book's notebooks (slow)")
     os.environ.setdefault("D2L_BUDGET", "quick")
-    os.environ.setdefault("MPLBACKEND", "Agg")
 
 
 def pytest_terminal_summary(terminalreporter):
