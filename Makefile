@@ -13,6 +13,8 @@ $(STAMP): requirements.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -r requirements.txt
+	@# build matplotlib's font cache now: its one-off notice on stderr would fail the book build
+	$(BIN)/python -c "import matplotlib.pyplot"
 	@touch $(STAMP)
 
 setup: $(STAMP)
