@@ -78,7 +78,7 @@ class History:
     def summary(self):
         if not self.train_loss:
             return f"no epoch finished ({self.status}) on {self.device}"
-        parts = [f"loss {self.train_loss[-1]:.3f}"]
+        parts = [f"loss {self.train_loss[-1]:.3g}"]
         if self.train_acc[-1] is not None:
             parts.append(f"train acc {self.train_acc[-1]:.3f}")
         if self.test_acc[-1] is not None:
@@ -136,7 +136,8 @@ def fit(net, train_iter, test_iter, loss, updater, num_epochs, device=None, sche
     animator = None
     if plot:
         legend = ["train loss", "train acc", "test acc"] if test_iter is not None else None
-        animator = Animator(xlabel="epoch", xlim=[0, num_epochs], legend=legend)
+        animator = Animator(xlabel="epoch", ylabel=None if legend else "train loss",
+                            xlim=[0, num_epochs], legend=legend)
     num_batches = len(train_iter) if hasattr(train_iter, "__len__") else None
     every = max(1, num_batches // points_per_epoch) if num_batches else 50
     try:
