@@ -43,8 +43,10 @@ def set_axes(axes, xlabel=None, ylabel=None, xlim=None, ylim=None, xscale="linea
     axes.set_ylabel(ylabel)
     axes.set_xscale(xscale)
     axes.set_yscale(yscale)
-    axes.set_xlim(xlim)
-    axes.set_ylim(ylim)
+    if xlim is not None:  # set_xlim(None) would switch autoscaling off
+        axes.set_xlim(xlim)
+    if ylim is not None:
+        axes.set_ylim(ylim)
     if legend:
         axes.legend(legend)
     axes.grid(alpha=0.3)

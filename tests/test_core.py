@@ -143,3 +143,15 @@ def test_animator_live_updates_one_display(monkeypatch):
         a.add(i, i * 0.1)
     a.show()
     assert calls == ["display", "update", "update", "update"]
+
+
+def test_set_axes_keeps_autoscaling_without_limits():
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [0, 1])
+    d2lutils.set_axes(ax, xlabel="x")
+    ax.plot([0, 1], [0, 100])  # a later, larger curve must still fit the axes
+    ax.autoscale_view()
+    assert ax.get_ylim()[1] >= 100
+    plt.close(fig)
