@@ -120,7 +120,8 @@ def fit(net, train_iter, test_iter, loss, updater, num_epochs, device=None, sche
     the batch size) or their mean (a scalar). updater: a torch.optim optimizer, or a
     function `updater(n)` that steps with gradients to be divided by n (e.g.
     `lambda n: sgd(params, lr, n)`; give it an `lr` attribute to see it in messages).
-    device: where to train (the model is moved there); None means `try_gpu()`.
+    device: where to train (an nn.Module is moved there); None means `try_gpu()` for an
+    nn.Module and the data loader's device for a from-scratch function.
     scheduler: stepped once per epoch; ReduceLROnPlateau gets the test accuracy (use
     mode='max'), or the training loss when there is no test_iter.
     on_epoch(history): called after every epoch (the widgets use it).
@@ -130,6 +131,9 @@ def fit(net, train_iter, test_iter, loss, updater, num_epochs, device=None, sche
     if isinstance(num_epochs, bool) or not isinstance(num_epochs, int) or num_epochs < 1:
         raise ValueError(f"num_epochs must be a whole number >= 1, got {num_epochs!r}")
     _check_optimizer(updater)
+    if device is None and not isinstance(net, torch.nn.Module):
+        # a from-scratch model is a function of tensors we cannot move: train where the data are
+        device = getattr(train_iter, "device", torch.device("cpu"))
     device = as_device(device)  # None: try_gpu(), the same default as the data loaders
     if isinstance(net, torch.nn.Module):
         net.to(device)

@@ -176,3 +176,15 @@ def test_scheduler_steps_each_epoch():
     assert opt.param_groups[0]["lr"] == pytest.approx(0.125)
     plateau = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, mode="max", patience=0)
     fit(net, *loaders(), nn.CrossEntropyLoss(), opt, 2, scheduler=plateau, plot=False)
+
+
+def test_scratch_function_trains_where_the_data_are(monkeypatch):
+    """A from-scratch model cannot be moved, so fit must not move the data away from it."""
+    import d2lutils.train as train_module
+
+    monkeypatch.setattr(train_module, "as_device", lambda d: torch.device(d) if d is not None
+                        else torch.device("meta"))  # a try_gpu() that is not the CPU
+    W = torch.zeros(2, 3, requires_grad=True)
+    h = fit(lambda X: X @ W, *loaders(), nn.CrossEntropyLoss(reduction="none"),
+            lambda n: sgd([W], 0.1, n), 2, plot=False)
+    assert h.status == "finished" and h.test_acc[-1] > 0.9
