@@ -17,6 +17,10 @@ def pytest_addoption(parser):
 def pytest_configure(config):
     config.addinivalue_line("markers", "notebooks: executes the book's notebooks (slow)")
     os.environ.setdefault("D2L_BUDGET", "quick")
+    # One intra-op thread per kernel: on a 2-core machine with anything else running,
+    # PyTorch's two spinning OpenMP threads make small models 5-40x slower (measured on
+    # chapter 8's LeNet: 600 s with two threads under load, about a minute with one).
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 
 def pytest_terminal_summary(terminalreporter):
