@@ -69,3 +69,19 @@ def test_every_notebook_follows_the_conventions():
     result = subprocess.run([sys.executable, str(ROOT / "tools" / "nbtool.py"), "check"],
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_reference_results_page_is_up_to_date():
+    """book/reference_results.md is generated from the recorded GPU runs in book/reference/."""
+    result = subprocess.run([sys.executable, str(ROOT / "tools" / "reference_page.py"), "--check"],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_reference_page_parses_the_profile():
+    import reference_page
+
+    prof = reference_page.profile_numbers("gpu_profile_lenet.log")
+    assert prof["launches"] == (720 + 200) / 20     # the two launch rows of the table, per step
+    assert abs(prof["gpu_ms"] - 6.931 / 20) < 1e-9 and abs(prof["cpu_ms"] - 65.071 / 20) < 1e-9
+    assert reference_page._ms("12.5us") == 0.0125 and reference_page._ms("2s") == 2000

@@ -56,7 +56,7 @@ PARTS = [  # (caption, chapter folders); sections are the MM_*.ipynb files in ea
     ("Optimisation", ["10_optimisation"]),
 ]
 BOOK_START = ["book/how_to_use", "book/notation"]
-APPENDICES = ["book/glossary"]
+APPENDICES = ["book/glossary", "book/reference_results"]
 
 
 def toc_text():
