@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-stamp
 # pytest-xdist workers for the notebook run; 1 keeps timings honest on 2 cores.
 NB_WORKERS ?= 1
 
-.PHONY: setup book test lint unit notebooks check-notebooks test-book sync nbtest linkcheck clean bench
+.PHONY: setup book test lint unit notebooks check-notebooks test-book browser browser-setup sync nbtest linkcheck clean bench
 
 $(STAMP): requirements.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,7 +24,7 @@ book: setup
 	@echo
 	@echo "The book is at file://$(CURDIR)/_build/html/index.html"
 
-test: setup lint unit notebooks test-book
+test: setup lint unit notebooks test-book browser
 	@echo "make test: all passed"
 
 lint: setup
@@ -34,7 +34,7 @@ check-notebooks: setup
 	$(BIN)/python tools/nbtool.py check
 
 unit: setup
-	$(BIN)/python -m pytest tests -q -m "not notebooks"
+	$(BIN)/python -m pytest tests -q -m "not notebooks and not browser"
 
 # Executes every notebook once in a fresh kernel (quick budget unless D2L_BUDGET says
 # otherwise) and keeps the executed copies in _build/executed for test-book.
@@ -46,6 +46,14 @@ notebooks: setup
 test-book: setup
 	$(BIN)/python tools/build_book.py --from-executed
 
+# The built test book opened page by page in headless Chromium (Debian's, via Playwright).
+# browser-setup installs Chromium (apt, as root) and MathJax (npm registry) if missing.
+browser-setup: setup
+	$(BIN)/python tools/browser_setup.py
+
+browser: browser-setup
+	$(BIN)/python -m pytest tests/test_browser.py -q -m browser --durations=5
+
 sync: setup
 	$(BIN)/python tools/nbtool.py sync
 	$(BIN)/python tools/nbtool.py toc
@@ -54,6 +62,7 @@ sync: setup
 nbtest: setup
 	$(BIN)/python -m pytest tests/test_notebooks.py -q -m notebooks --notebook $(NB)
 
+# External links (needs the internet; not part of `make test`, whose machines are offline).
 linkcheck: setup
 	$(BIN)/jupyter-book build . --builder linkcheck
 

@@ -2,7 +2,9 @@
 
 
 def glue(name, value, display=False):
-    """Record `value` under `name` for `{glue:text}` roles; returns `value`.
+    """Record `value` under `name` for `{glue:text}` roles; returns None.
+
+    It returns nothing, so that a glue call ending a cell shows no stray `Out[]` value.
 
     In the book build MyST-NB is installed and stores the value in the cell's output.
     In Colab or plain Jupyter without MyST-NB nothing is stored and nothing is shown.
@@ -10,6 +12,6 @@ def glue(name, value, display=False):
     try:
         from myst_nb import glue as _glue
     except ImportError:
-        return value
+        return None
     _glue(name, value, display=display)
-    return value
+    return None

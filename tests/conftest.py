@@ -16,6 +16,7 @@ def pytest_addoption(parser):
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "notebooks: executes the book's notebooks (slow)")
+    config.addinivalue_line("markers", "browser: opens the built book in headless Chromium")
     os.environ.setdefault("D2L_BUDGET", "quick")
     # One intra-op thread per kernel: on a 2-core machine with anything else running,
     # PyTorch's two spinning OpenMP threads make small models 5-40x slower (measured on
@@ -24,7 +25,10 @@ def pytest_configure(config):
 
 
 def pytest_terminal_summary(terminalreporter):
-    times = sorted(EXECUTED.rglob("*.seconds")) if EXECUTED.exists() else []
+    ran_notebooks = any(r.nodeid.startswith("tests/test_notebooks.py")
+                        for reports in terminalreporter.stats.values() for r in reports
+                        if hasattr(r, "nodeid"))
+    times = sorted(EXECUTED.rglob("*.seconds")) if EXECUTED.exists() and ran_notebooks else []
     if not times:
         return
     ran = {str(p.relative_to(EXECUTED))[: -len(".seconds")]: float(p.read_text()) for p in times}

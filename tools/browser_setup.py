@@ -1,0 +1,103 @@
+"""Install what the browser tests need: Debian's Chromium, a Chinese font, and MathJax 3.
+
+    python tools/browser_setup.py      # `make browser` runs this first
+
+Chromium: /usr/bin/chromium, or `apt-get install chromium` when running as root (CI);
+otherwise a message says what to run. D2L_CHROMIUM points at another Chromium or Chrome.
+A Chinese font (Debian's fonts-wqy-zenhei, as root) so that screenshots show the Chinese
+terms rather than empty boxes; without root it only warns.
+MathJax: the npm registry's tarball of mathjax@3.2.2, checked against the registry's
+SHA-512 and unpacked into _build/browser/mathjax, so the tests can serve MathJax locally
+in place of the CDN (the test machines are offline).
+"""
+import base64
+import hashlib
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+MATHJAX_VERSION = "3.2.2"
+MATHJAX_DIR = ROOT / "_build" / "browser" / "mathjax"
+DEFAULT_CHROMIUM = "/usr/bin/chromium"
+
+
+def chromium_path():
+    return os.environ.get("D2L_CHROMIUM") or shutil.which("chromium") or DEFAULT_CHROMIUM
+
+
+def can_apt():
+    return hasattr(os, "geteuid") and os.geteuid() == 0 and bool(shutil.which("apt-get"))
+
+
+def apt_install(package):
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
+    subprocess.run(["apt-get", "install", "-y", "-qq", package], check=True, env=env)
+
+
+def ensure_chromium():
+    path = chromium_path()
+    if Path(path).exists():
+        return path
+    if can_apt():
+        apt_install("chromium")
+        return chromium_path()
+    sys.exit("The browser tests need Chromium. Install it with `sudo apt-get install chromium`, "
+             "or set D2L_CHROMIUM to a Chromium or Chrome executable.")
+
+
+def ensure_cjk_font():
+    """A font with Chinese glyphs, so the screenshots show the book's Chinese terms."""
+    if not shutil.which("fc-list"):
+        return "unknown (no fc-list)"
+    if subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True).stdout.strip():
+        return "present"
+    if can_apt():
+        apt_install("fonts-wqy-zenhei")
+        return "installed fonts-wqy-zenhei"
+    print("warning: no Chinese font (sudo apt-get install fonts-wqy-zenhei): the screenshots "
+          "will show boxes in place of the Chinese terms", file=sys.stderr)
+    return "missing"
+
+
+def ensure_mathjax():
+    marker = MATHJAX_DIR / "es5" / "tex-mml-chtml.js"
+    if marker.exists():
+        return MATHJAX_DIR
+    with urllib.request.urlopen(f"https://registry.npmjs.org/mathjax/{MATHJAX_VERSION}",
+                                timeout=60) as r:
+        dist = json.load(r)["dist"]
+    with urllib.request.urlopen(dist["tarball"], timeout=300) as r:
+        data = r.read()
+    algo, digest = dist["integrity"].split("-", 1)
+    if algo != "sha512" or base64.b64encode(hashlib.sha512(data).digest()).decode() != digest:
+        sys.exit(f"MathJax tarball from {dist['tarball']} does not match the registry's hash; "
+                 "try again later.")
+    tmp = MATHJAX_DIR.with_name("mathjax.partial")
+    shutil.rmtree(tmp, ignore_errors=True)
+    with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
+        members = [m for m in tar.getmembers() if m.name.startswith("package/es5/")]
+        for m in members:
+            m.name = m.name[len("package/"):]
+        tar.extractall(tmp, members=members, filter="data")
+    shutil.rmtree(MATHJAX_DIR, ignore_errors=True)
+    tmp.rename(MATHJAX_DIR)
+    return MATHJAX_DIR
+
+
+def main():
+    print(f"chromium: {ensure_chromium()}")
+    print(f"Chinese font: {ensure_cjk_font()}")
+    print(f"mathjax {MATHJAX_VERSION}: {ensure_mathjax()}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
