@@ -188,3 +188,49 @@ def test_scratch_function_trains_where_the_data_are(monkeypatch):
     h = fit(lambda X: X @ W, *loaders(), nn.CrossEntropyLoss(reduction="none"),
             lambda n: sgd([W], 0.1, n), 2, plot=False)
     assert h.status == "finished" and h.test_acc[-1] > 0.9
+
+
+def small_cnn():
+    return nn.Sequential(nn.Conv2d(1, 4, kernel_size=3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                         nn.Conv2d(4, 8, kernel_size=3), nn.ReLU(), nn.Flatten(),
+                         nn.Linear(8, 3))
+
+
+def image_loader(seed=0):
+    g = torch.Generator().manual_seed(seed)
+    y = torch.randint(0, 3, (256,), generator=g)
+    X = torch.rand(256, 1, 6, 6, generator=g) + y.view(-1, 1, 1, 1) * 0.3   # learnable
+    return TensorLoader((X * 255 / 2).to(torch.uint8), y, 32, device="cpu", seed=seed)
+
+
+def manual_epochs(net, loader, lr, num_epochs):
+    """The same training, written out in the default (contiguous) memory format."""
+    opt, loss = torch.optim.SGD(net.parameters(), lr=lr), nn.CrossEntropyLoss()
+    for _ in range(num_epochs):
+        for X, y in loader:
+            opt.zero_grad()
+            loss(net(X), y).backward()
+            opt.step()
+
+
+def test_fit_trains_conv_nets_channels_last_on_cpu_and_gives_them_back_contiguous(monkeypatch):
+    import d2lutils.train as train
+
+    assert train._use_channels_last(small_cnn(), torch.device("cpu"))
+    assert not train._use_channels_last(nn.Linear(2, 2), torch.device("cpu"))
+    seen = []
+    monkeypatch.setattr(nn.Conv2d, "forward",
+                        lambda self, X: seen.append(X.is_contiguous(
+                            memory_format=torch.channels_last)) or self._conv_forward(
+                            X, self.weight, self.bias))
+    torch.manual_seed(0)
+    a = small_cnn()
+    fit(a, image_loader(), None, nn.CrossEntropyLoss(), torch.optim.SGD(a.parameters(), lr=0.1),
+        2, device="cpu", plot=False)
+    assert seen and all(seen)                     # the convolutions saw channels-last data
+    assert all(p.is_contiguous() for p in a.parameters())   # and the model came back as usual
+    torch.manual_seed(0)
+    b = small_cnn()
+    manual_epochs(b, image_loader(), 0.1, 2)     # same init, same batches, contiguous
+    for pa, pb in zip(a.parameters(), b.parameters()):
+        torch.testing.assert_close(pa, pb, atol=1e-5, rtol=1e-4)
