@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-stamp
 # pytest-xdist workers for the notebook run; 1 keeps timings honest on 2 cores.
 NB_WORKERS ?= 1
 
-.PHONY: setup book test lint unit notebooks check-notebooks test-book browser browser-setup sync nbtest linkcheck clean bench
+.PHONY: setup book test lint unit notebooks check-notebooks test-book browser browser-setup widgets7 sync nbtest linkcheck clean bench
 
 $(STAMP): requirements.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,7 +24,7 @@ book: setup
 	@echo
 	@echo "The book is at file://$(CURDIR)/_build/html/index.html"
 
-test: setup lint unit notebooks test-book browser
+test: setup lint unit widgets7 notebooks test-book browser
 	@echo "make test: all passed"
 
 lint: setup
@@ -35,6 +35,17 @@ check-notebooks: setup
 
 unit: setup
 	$(BIN)/python -m pytest tests -q -m "not notebooks and not browser"
+
+# The widget tests again with Colab's ipywidgets 7 (7.7.1) laid over the venv's 8.x, in
+# this process and inside a real kernel (the kernel inherits PYTHONPATH).
+W7 := $(VENV)/ipywidgets7
+$(W7)/.stamp: | setup
+	$(BIN)/python -m pip install -q --no-deps --target $(W7) ipywidgets==7.7.1 \
+	  widgetsnbextension==3.6.10 jupyterlab_widgets==1.1.11 ipython_genutils==0.2.0
+	@touch $@
+
+widgets7: setup $(W7)/.stamp
+	PYTHONPATH=$(CURDIR)/$(W7) D2L_EXPECT_IPYWIDGETS=7 $(BIN)/python -m pytest tests/test_widgets.py -q -p no:cacheprovider
 
 # Executes every notebook once in a fresh kernel (quick budget unless D2L_BUDGET says
 # otherwise) and keeps the executed copies in _build/executed for test-book.

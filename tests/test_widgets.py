@@ -65,3 +65,48 @@ def test_explorer_shows_errors_inside_the_widget():
     box = widgets.explore(broken)
     box.train(None)
     assert "ValueError" in box.children[2].value and box.runs == []
+
+
+def test_ipywidgets_version_is_the_expected_one():
+    """`make widgets7` runs this file against Colab's ipywidgets 7; it must really get 7."""
+    import os
+
+    ipywidgets = pytest.importorskip("ipywidgets")
+    expected = os.environ.get("D2L_EXPECT_IPYWIDGETS")
+    if expected:
+        assert ipywidgets.__version__.startswith(expected + "."), ipywidgets.__version__
+
+
+def test_explorer_in_a_real_kernel():
+    """explore() builds, trains and redraws inside an IPython kernel, as in Jupyter or Colab."""
+    nbformat = pytest.importorskip("nbformat")
+    from nbclient import NotebookClient
+
+    code = '''
+import ipywidgets, torch
+from torch import nn
+import d2lutils
+from d2lutils import widgets
+X, y = d2lutils.synthetic_regression([2, -3.4], 4.2, 100)
+def train_fn(lr, batch_size, num_epochs, optimizer=None, on_epoch=None):
+    net = nn.Linear(2, 1)
+    it = d2lutils.TensorLoader(X, y, batch_size, device="cpu")
+    return d2lutils.fit(net, it, None, nn.MSELoss(), torch.optim.SGD(net.parameters(), lr=lr),
+                        num_epochs, plot=False, on_epoch=on_epoch)
+box = widgets.explore(train_fn, num_epochs=2, lr=0.05, batch_size=16)
+box.train(None)
+print(ipywidgets.__version__, box.runs[0][2], box.children[2].value[:5])
+'''
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
+    NotebookClient(nb, timeout=120, kernel_name="python3").execute()
+    outputs = nb.cells[0].outputs
+    assert not [o for o in outputs if o.output_type == "error"], outputs
+    text = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
+    version, status, done = text.split()[-3:]
+    assert (status, done) == ("finished", "Done:"), text
+    assert any(o.output_type == "display_data" and
+               "application/vnd.jupyter.widget-view+json" in o.data for o in outputs), outputs
+    import os
+
+    expected = os.environ.get("D2L_EXPECT_IPYWIDGETS")
+    assert not expected or version.startswith(expected + "."), version
