@@ -140,8 +140,8 @@ def visit(context, url, theme=None):
     if theme:
         page.add_init_script(f"localStorage.setItem('mode', '{theme}');"
                              f"localStorage.setItem('theme', '{theme}');")
-    origin = url.split("/", 3)[:3]
-    origin = "/".join(origin)
+    parts = urlsplit(url)
+    origin = f"{parts.scheme}://{parts.netloc}"
     errors = []
 
     def on_console(msg):

@@ -218,6 +218,8 @@ def test_fit_trains_conv_nets_channels_last_on_cpu_and_gives_them_back_contiguou
 
     assert train._use_channels_last(small_cnn(), torch.device("cpu"))
     assert not train._use_channels_last(nn.Linear(2, 2), torch.device("cpu"))
+    mine = small_cnn().to(memory_format=torch.channels_last)   # the caller's choice stays
+    assert not train._use_channels_last(mine, torch.device("cpu"))
     seen = []
     monkeypatch.setattr(nn.Conv2d, "forward",
                         lambda self, X: seen.append(X.is_contiguous(

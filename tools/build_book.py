@@ -28,8 +28,6 @@ def stage():
     (STAGE / "_config.yml").write_text(config)
     shutil.copy(ROOT / "_toc.yml", STAGE / "_toc.yml")
     shutil.copytree(ROOT / "book", STAGE / "book")
-    if (ROOT / "_static").is_dir():
-        shutil.copytree(ROOT / "_static", STAGE / "_static")
     missing = []
     for src in (ROOT / "notebooks").rglob("*"):
         if src.is_dir() or ".ipynb_checkpoints" in src.parts:

@@ -11,15 +11,15 @@ import json
 import sys
 from pathlib import Path
 
+import nbtool  # tools/, beside this script
+
 ROOT = Path(__file__).resolve().parents[1]
 REF = ROOT / "book" / "reference"
 PAGE = ROOT / "book" / "reference_results.md"
 
 
 def notebooks():
-    return sorted(str(p.relative_to(ROOT / "notebooks").with_suffix(""))
-                  for p in (ROOT / "notebooks").rglob("[0-9]*.ipynb")
-                  if ".ipynb_checkpoints" not in p.parts)
+    return [str(p.relative_to(ROOT / "notebooks").with_suffix("")) for p in nbtool.notebooks([])]
 
 
 def latest_rows(meta):

@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 import nbformat
+import nbtool  # tools/, beside this script
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -103,8 +104,7 @@ def main():
     parser.add_argument("notebooks", nargs="*", help="default: every notebook")
     args = parser.parse_args()
     os.environ["D2L_BUDGET"] = args.budget
-    paths = [Path(p).resolve() for p in args.notebooks] or sorted(
-        p for p in (ROOT / "notebooks").rglob("[0-9]*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+    paths = [p.resolve() for p in nbtool.notebooks(args.notebooks)]
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     began = time.perf_counter()

@@ -31,8 +31,7 @@ def _axis(axis):
     ticks = []
     for child in axis:
         if re.match(r"[xy]tick_\d+", child.get("id", "")):
-            for g in child:
-                ticks += _texts([g]) if g.get("id", "").startswith("text_") else []
+            ticks += _texts(child)   # a tick's label is a text group inside the tick
     label = " ".join(_texts(axis))
     return label, (ticks[0] if ticks else None), (ticks[-1] if ticks else None)
 
