@@ -1,10 +1,11 @@
-"""Write book/reference_results.md from the recorded GPU runs in book/reference/.
+"""Write book/reference_results.md from the recorded full-budget runs in book/reference/.
 
     python tools/reference_page.py           # rewrite the page
     python tools/reference_page.py --check   # exit 1 if the page is out of date (a unit test)
 
 The runs themselves come from `tools/run_book.py --budget full` on a GPU; runs.json lists
 them in order (a later run of a notebook replaces an earlier one), the machine, and notes.
+Its "cpu_runs" list full-budget runs made on a CPU instead, shown in a table of their own.
 """
 import argparse
 import json
@@ -116,6 +117,7 @@ def render():
         results = "<br>".join(r["summaries"]) or "(no training)"
         out.append(f"| {link}{mark} | {r['run']} | {r['seconds']:.1f} | {status} | {results} |")
     out += ["", "Notes:", ""] + [f"{i}. {n}" for i, n in enumerate(notes, 1)]
+    out += cpu_section(meta.get("cpu_runs", []))
     out += [
         "",
         "## Speed: `d2lutils` against the standard pipeline",
@@ -145,6 +147,33 @@ def render():
         "",
     ]
     return "\n".join(out)
+
+
+def cpu_section(cpu_runs):
+    """A table of the full-budget runs made on a CPU, newest last."""
+    if not cpu_runs:
+        return []
+    out = [
+        "",
+        "## The full budget on a CPU",
+        "",
+        "Some notebooks were also run with the full budget on the 2-core CPU where the book is",
+        "built: those the GPU runs above did not finish, and those whose recipe changed after",
+        "them. A CPU computes the same recipe with other kernels, so the last digits differ from",
+        "a GPU run, and it is far slower.",
+        "",
+        "| notebook | date | machine | seconds | status | results | why |",
+        "| --- | --- | --- | ---: | --- | --- | --- |",
+    ]
+    for run in cpu_runs:
+        for r in json.loads((REF / run["file"]).read_text()):
+            name = r["notebook"]
+            link = f"{{doc}}`{name} </notebooks/{name}>`"
+            status = "ok" if not r["error"] else "failed: " + r["error"].replace("|", "/")
+            results = "<br>".join(r["summaries"] + r.get("extra", [])) or "(no training)"
+            out.append(f"| {link} | {run['date']} | {run['machine']} | {r['seconds']:.1f} | "
+                       f"{status} | {results} | {run['why']} |")
+    return out
 
 
 def main():
