@@ -12,18 +12,11 @@ import sys
 from pathlib import Path
 
 import torch
+from bench_pipeline import lenet  # benchmarks/, beside this script: the one LeNet measured
 from torch import nn
 
 import d2lutils
 import d2lutils.train as train
-
-
-def lenet():
-    return nn.Sequential(
-        nn.Conv2d(1, 6, kernel_size=5, padding=2), nn.Sigmoid(), nn.AvgPool2d(2, 2),
-        nn.Conv2d(6, 16, kernel_size=5), nn.Sigmoid(), nn.AvgPool2d(2, 2), nn.Flatten(),
-        nn.Linear(16 * 5 * 5, 120), nn.Sigmoid(), nn.Linear(120, 84), nn.Sigmoid(),
-        nn.Linear(84, 10))
 
 
 def main():

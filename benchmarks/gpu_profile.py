@@ -11,6 +11,7 @@ ResNet-18 at 96x96 in float32 and in bfloat16 autocast with channels_last.
 import functools
 import time
 
+import bench_pipeline  # benchmarks/, beside this script: the one LeNet measured
 import torch
 from torch import nn
 from torch.profiler import ProfilerActivity, profile
@@ -22,11 +23,7 @@ LOSS = nn.CrossEntropyLoss()
 
 
 def lenet():
-    return nn.Sequential(
-        nn.Conv2d(1, 6, kernel_size=5, padding=2), nn.Sigmoid(), nn.AvgPool2d(2, 2),
-        nn.Conv2d(6, 16, kernel_size=5), nn.Sigmoid(), nn.AvgPool2d(2, 2), nn.Flatten(),
-        nn.Linear(16 * 5 * 5, 120), nn.Sigmoid(), nn.Linear(120, 84), nn.Sigmoid(),
-        nn.Linear(84, 10)).to(DEV)
+    return bench_pipeline.lenet().to(DEV)
 
 
 def step(net, opt, X, y):
