@@ -1,6 +1,6 @@
 """Keep the book's notebooks to the conventions in CONTRIBUTING.md.
 
-    python tools/nbtool.py sync   [NOTEBOOK ...]  # rewrite badge + Colab setup cell, strip outputs
+    python tools/nbtool.py sync   [NOTEBOOK ...]  # rewrite badge + setup cell, strip outputs
     python tools/nbtool.py check  [NOTEBOOK ...]  # report every convention a notebook breaks
     python tools/nbtool.py toc                    # rewrite _toc.yml from the chapter folders
 
@@ -11,22 +11,28 @@ import re
 import sys
 from pathlib import Path
 
+import plain_render
+import yaml
+
 ROOT = Path(__file__).resolve().parents[1]
-SETUP_TAG = "colab-setup"
+SETUP_TAG = "d2lutils-setup"
+OLD_SETUP_TAGS = {"colab-setup"}
 BADGE_IMG = "https://colab.research.google.com/assets/colab-badge.svg"
 
 
+def repository():
+    return yaml.safe_load((ROOT / "_config.yml").read_text()).get("repository") or {}
+
+
 def repo_url():
-    text = (ROOT / "_config.yml").read_text()
-    m = re.search(r"^repository:\s*\n(?:\s+.*\n)*?\s+url:\s*(\S+)", text, re.M)
-    if not m:
+    url = repository().get("url")
+    if not url:
         sys.exit("_config.yml has no repository.url")
-    return m.group(1).rstrip("/")
+    return url.rstrip("/")
 
 
 def branch():
-    m = re.search(r"^\s+branch:\s*(\S+)", (ROOT / "_config.yml").read_text(), re.M)
-    return m.group(1) if m else "main"
+    return repository().get("branch", "main")
 
 
 def badge(path):
@@ -36,15 +42,34 @@ def badge(path):
 
 
 def setup_source():
+    """The second cell of every notebook: install d2lutils where it is missing, keep torch."""
+    source = f"d2lutils @ git+{repo_url()}@{branch()}"
     return (
-        "# Colab only: install this book's helper package, d2lutils.\n"
-        "# Elsewhere this cell does nothing.\n"
+        "# Setup: installs this book's helper package, d2lutils, if this Python lacks it\n"
+        "# (Colab, Kaggle, a fresh Jupyter). An installed torch is kept as it is.\n"
+        "import importlib.metadata\n"
+        "import importlib.util\n"
         "import subprocess\n"
         "import sys\n"
+        "import tempfile\n"
         "\n"
-        'if "google.colab" in sys.modules:\n'
-        '    subprocess.run([sys.executable, "-m", "pip", "install", "-q",\n'
-        f'                    "d2lutils @ git+{repo_url()}@{branch()}"], check=True)'
+        f'SOURCE = "{source}"\n'
+        'if importlib.util.find_spec("d2lutils"):\n'
+        '    print("d2lutils is already importable; nothing installed")\n'
+        "else:\n"
+        "    try:  # pin the torch that is here (Colab's is built for its GPU) so pip keeps it\n"
+        '        keep = f"torch=={importlib.metadata.version(\'torch\')}"\n'
+        "    except importlib.metadata.PackageNotFoundError:\n"
+        '        keep = ""  # no torch yet: pip installs one\n'
+        '    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as pins:\n'
+        "        pins.write(keep)\n"
+        '    pip = [sys.executable, "-m", "pip", "install", "-q", "-c", pins.name, SOURCE]\n'
+        "    if subprocess.run(pip).returncode:\n"
+        '        raise RuntimeError(f"pip could not install d2lutils beside {keep or \'no torch\'} "\n'
+        '                           "(it needs torch>=2.1); upgrade torch, then run this cell again")\n'
+        "    importlib.invalidate_caches()\n"
+        '    print(f"installed d2lutils {importlib.metadata.version(\'d2lutils\')} from {SOURCE}; "\n'
+        '          f"torch {importlib.metadata.version(\'torch\')} {\'kept\' if keep else \'installed\'}")'
     )
 
 
@@ -102,10 +127,10 @@ def sync(path):
     while len(lines) > 1 and lines[1].strip() == "":
         lines.pop(1)
     first["source"] = "\n".join([lines[0], "", badge(path), ""] + lines[1:]).rstrip("\n")
-    setup = {"cell_type": "code", "execution_count": None, "id": "colab-setup",
+    setup = {"cell_type": "code", "execution_count": None, "id": "d2lutils-setup",
              "metadata": {"tags": ["remove-cell", SETUP_TAG]}, "outputs": [],
              "source": setup_source()}
-    existing = [i for i, c in enumerate(cells) if SETUP_TAG in tags(c)]
+    existing = [i for i, c in enumerate(cells) if ({SETUP_TAG} | OLD_SETUP_TAGS) & set(tags(c))]
     for i in reversed(existing):
         cells.pop(i)
     cells.insert(1, setup)
@@ -148,9 +173,9 @@ def problems(path):
         out.append("Colab badge missing or out of sync with repository.url (run `make sync`)")
     setup = cells[1]
     if SETUP_TAG not in tags(setup) or "remove-cell" not in tags(setup):
-        out.append(f"second cell must be the Colab setup cell tagged remove-cell and {SETUP_TAG}")
+        out.append(f"second cell must be the setup cell tagged remove-cell and {SETUP_TAG}")
     elif src(setup) != setup_source():
-        out.append("Colab setup cell out of sync with repository.url (run `make sync`)")
+        out.append("setup cell out of sync with tools/nbtool.py or repository.url (run `make sync`)")
     code = "\n".join(src(c) for c in cells if c["cell_type"] == "code")
     markdown = "\n".join(src(c) for c in cells if c["cell_type"] == "markdown")
     if "seed_everything(" not in code:
@@ -158,16 +183,13 @@ def problems(path):
     for i, c in enumerate(cells[2:], start=2):
         if c["cell_type"] == "code" and "remove-cell" in tags(c) and "assert" not in src(c):
             out.append(f"cell {i} is hidden (remove-cell) but asserts nothing")
-    for name in re.findall(r"\{glue(?::\w+)?\}`([^`]+)`", markdown):
-        key = name.split(":")[0]
-        if f'glue("{key}"' not in code and f"glue('{key}'" not in code:
-            out.append(f"prose uses glue key {key!r} that no code cell glues")
     if "## Summary" not in markdown:
         out.append("no '## Summary' section")
     if "## Exercises" not in markdown:
         out.append("no '## Exercises' section")
-    if markdown.count("{dropdown}") < 3:
-        out.append("fewer than three exercise solutions in {dropdown} blocks")
+    if plain_render.solutions(path) < 3:
+        out.append("fewer than three exercise solutions in <details><summary>Solution blocks")
+    out += plain_render.problems(path)
     if re.search(r"^\s*(from|import)\s+google\.colab", code, re.M):
         out.append("imports google.colab outside the setup cell")
     return out
