@@ -4,10 +4,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
-# pytest-xdist workers for the notebook run; 1 keeps timings honest on 2 cores.
-NB_WORKERS ?= 1
-
-.PHONY: setup book test lint unit notebooks check-notebooks test-book browser browser-setup widgets7 sync nbtest linkcheck clean bench
+.PHONY: setup mathjax book test lint unit notebooks check-notebooks test-book browser browser-setup widgets7 \
+        sync nbtest test-portability linkcheck clean bench
 
 $(STAMP): requirements.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,7 +17,13 @@ $(STAMP): requirements.txt pyproject.toml
 
 setup: $(STAMP)
 
-book: setup
+# MathJax from the npm registry, carried by the built book so that it reads offline.
+mathjax: setup
+	$(BIN)/python tools/browser_setup.py --mathjax
+
+# Execution is cached: right after `make test` every notebook is already in the cache
+# (tools/run_notebooks.py puts its executions there), so nothing runs again.
+book: setup mathjax
 	$(BIN)/jupyter-book build . --keep-going
 	@echo
 	@echo "The book is at file://$(CURDIR)/_build/html/index.html"
@@ -34,7 +38,7 @@ check-notebooks: setup
 	$(BIN)/python tools/nbtool.py check
 
 unit: setup
-	$(BIN)/python -m pytest tests -q -m "not notebooks and not browser"
+	$(BIN)/python -m pytest tests -q -m "not browser"
 
 # The widget tests again with Colab's ipywidgets 7 (7.7.1) laid over the venv's 8.x, in
 # this process and inside a real kernel (the kernel inherits PYTHONPATH).
@@ -47,15 +51,24 @@ $(W7)/.stamp: | setup
 widgets7: setup $(W7)/.stamp
 	PYTHONPATH=$(CURDIR)/$(W7) D2L_EXPECT_IPYWIDGETS=7 $(BIN)/python -m pytest tests/test_widgets.py -q -p no:cacheprovider
 
-# Executes every notebook once in a fresh kernel (quick budget unless D2L_BUDGET says
-# otherwise) and keeps the executed copies in _build/executed for test-book.
+# Executes the notebooks with nbval (pytest --nbval-lax), each in a fresh kernel in an empty
+# folder (quick budget unless D2L_BUDGET says otherwise), and keeps the executed copies in
+# _build/executed for test-book. Only notebooks whose inputs changed since their last
+# passing run are run again; FRESH=1 runs them all.
 notebooks: setup
-	rm -rf _build/executed
-	$(BIN)/python -m pytest tests/test_notebooks.py -q -m notebooks $(if $(filter-out 1,$(NB_WORKERS)),-n $(NB_WORKERS))
+	$(BIN)/python tools/run_notebooks.py $(if $(FRESH),--force)
 
 # The book built from those executed copies, execution off, warnings as errors.
-test-book: setup
-	$(BIN)/python tools/build_book.py --from-executed
+test-book: setup mathjax
+	$(BIN)/python tools/build_book.py
+
+# The notebooks again under a second CPU code path (MKL's conservative one), into their
+# own folder, then every printed line that differs between the two runs. Run it after a
+# change to a claim about numbers; see the README.
+test-portability: setup
+	MKL_CBWR=COMPATIBLE $(BIN)/python tools/run_notebooks.py --out _build/executed-mkl-compatible \
+	  --stage _build/nbval-mkl-compatible
+	$(BIN)/python tools/compare_runs.py _build/executed _build/executed-mkl-compatible
 
 # The built test book opened page by page in headless Chromium (Debian's, via Playwright).
 # browser-setup installs Chromium (apt, as root) and MathJax (npm registry) if missing.
@@ -69,9 +82,9 @@ sync: setup
 	$(BIN)/python tools/nbtool.py sync
 	$(BIN)/python tools/nbtool.py toc
 
-# One notebook: make nbtest NB=notebooks/01_tensors/01_creation.ipynb
+# One notebook, run even if up to date: make nbtest NB=notebooks/01_tensors/03_linear_algebra.ipynb
 nbtest: setup
-	$(BIN)/python -m pytest tests/test_notebooks.py -q -m notebooks --notebook $(NB)
+	$(BIN)/python tools/run_notebooks.py --force $(NB)
 
 # External links (needs the internet; not part of `make test`, whose machines are offline).
 linkcheck: setup

@@ -3,9 +3,9 @@
 `make browser` (part of `make test`) runs these after `make test-book` has built the HTML
 from the executed notebooks. Chromium comes from Debian (`tools/browser_setup.py` installs
 it), driven by Playwright. The book is served on 127.0.0.1. Requests to other hosts are
-refused, as on the offline test machines, except MathJax, which is served from the npm
-registry's copy that `tools/browser_setup.py` unpacked. Screenshots of three pages, in the
-light and the dark theme, go to _build/browser/screenshots.
+refused, as on the offline test machines: the book carries its own MathJax. Screenshots of
+three pages, in the light and the dark theme, go to _build/browser/screenshots, beside two
+notebooks rendered as Jupyter renders them (nbconvert's HTML export, no MyST).
 """
 import functools
 import http.server
@@ -23,7 +23,6 @@ pytestmark = pytest.mark.browser
 HTML = ROOT / "_build" / "test-book" / "src" / "_build" / "html"
 SHOTS = ROOT / "_build" / "browser" / "screenshots"
 REDIRECT = re.compile(r'\s*<meta http-equiv="Refresh" content="0; url=([^"]+)"', re.I)
-MATHJAX_CDN = re.compile(r"^https://cdn\.jsdelivr\.net/npm/mathjax@3[^/]*/(.*)$")
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--disable-quic",
                   "--no-first-run"]
@@ -109,17 +108,12 @@ def browser(server, tmp_path_factory):
     import browser_setup  # tools/ is on the path via conftest
     from playwright.sync_api import sync_playwright
 
-    mathjax = browser_setup.MATHJAX_DIR
-    assert (mathjax / "es5").is_dir(), "run `python tools/browser_setup.py` first"
     blocked = set()
 
     def route(r):
         url = r.request.url
-        if url.startswith(server):
+        if url.startswith((server, "file://")):
             return r.continue_()
-        match = MATHJAX_CDN.match(url.split("?")[0])
-        if match and (mathjax / match.group(1)).is_file():
-            return r.fulfill(path=str(mathjax / match.group(1)))
         blocked.add(url)
         return r.abort()
 
@@ -331,3 +325,50 @@ def test_screenshots_and_dark_mode_figures(browser, server, theme):
         for svg in HTML.glob("_images/*.svg"):
             assert OPAQUE_WHITE_FIGURE.search(svg.read_text(errors="replace")), svg
         assert (SHOTS / f"{name}-{theme}.png").stat().st_size > 10_000
+
+
+def test_nothing_is_fetched_from_other_hosts(reports, browser):
+    """The book reads offline: MathJax, fonts and scripts come with it (the Colab badge image
+    is the one exception: the badge link still works, only its picture is missing offline)."""
+    assert reports and browser.blocked <= EXTERNAL_IMAGES, sorted(browser.blocked - EXTERNAL_IMAGES)
+
+
+def test_formulas_render_in_a_page_opened_as_a_file(browser):
+    """As the README says: open _build/html/index.html from disk, with no network."""
+    page, errors = visit(browser, (HTML / SCREENSHOT_PAGES["formulas"]).as_uri())
+    facts = page.evaluate(PAGE_FACTS)
+    page.close()
+    assert facts["math"] > 5 and facts["mathRendered"] == facts["math"], facts["rawMath"]
+    assert not errors, errors
+
+
+PLAIN_PAGES = {"plain-4.4": "notebooks/04_softmax_regression/04_softmax_from_scratch.ipynb",
+               "plain-1.3": "notebooks/01_tensors/03_linear_algebra.ipynb"}
+
+
+@pytest.mark.parametrize("name", sorted(PLAIN_PAGES))
+def test_notebook_rendered_as_jupyter_does(browser, tmp_path, name):
+    """A notebook as Jupyter/Colab show it (nbconvert's HTML export: CommonMark, no MyST):
+    solutions collapsed until clicked, no build syntax. Screenshots beside the book's."""
+    import nbconvert
+    from layout import EXECUTED
+
+    html, _ = nbconvert.HTMLExporter().from_filename(str(EXECUTED / PLAIN_PAGES[name]))
+    page_file = tmp_path / f"{name}.html"
+    page_file.write_text(html)
+    page = browser.new_page()
+    page.goto(page_file.as_uri(), wait_until="load")
+    text = page.inner_text("body")
+    assert not re.search(r"\{(glue|doc|ref|dropdown)[:}]|^\([\w-]+\)=$", text, re.M), text[:500]
+    details = page.locator("details")
+    assert details.count() >= 3
+    assert not details.first.evaluate("d => d.open")
+    assert not details.first.locator(":scope > :not(summary)").first.is_visible()  # answer hidden
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    details.first.scroll_into_view_if_needed()
+    page.screenshot(path=str(SHOTS / f"{name}-collapsed.png"))
+    details.first.locator("summary").click()
+    assert details.first.evaluate("d => d.open")
+    assert details.first.locator(":scope > :not(summary)").first.is_visible()
+    page.screenshot(path=str(SHOTS / f"{name}-opened.png"))
+    page.close()

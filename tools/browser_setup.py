@@ -1,14 +1,17 @@
 """Install what the browser tests need: Debian's Chromium, a Chinese font, and MathJax 3.
 
-    python tools/browser_setup.py      # `make browser` runs this first
+    python tools/browser_setup.py              # `make browser` runs this first
+    python tools/browser_setup.py --mathjax    # MathJax only (`make book` runs this)
 
 Chromium: /usr/bin/chromium, or `apt-get install chromium` when running as root (CI);
 otherwise a message says what to run. D2L_CHROMIUM points at another Chromium or Chrome.
 A Chinese font (Debian's fonts-wqy-zenhei, as root) so that screenshots show the Chinese
 terms rather than empty boxes; without root it only warns.
 MathJax: the npm registry's tarball of mathjax@3.2.2, checked against the registry's
-SHA-512 and unpacked into _build/browser/mathjax, so the tests can serve MathJax locally
-in place of the CDN (the test machines are offline).
+SHA-512, of which the parts the book uses (the TeX-to-HTML component, its fonts, the TeX
+extensions and the accessibility menu) are unpacked into _build/static/mathjax. The book
+carries this copy in its _static folder (book/_ext/offline_mathjax.py), so the built book
+renders formulas offline, opened as a file.
 """
 import base64
 import hashlib
@@ -22,9 +25,12 @@ import tarfile
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from layout import MATHJAX
+
 MATHJAX_VERSION = "3.2.2"
-MATHJAX_DIR = ROOT / "_build" / "browser" / "mathjax"
+MATHJAX_DIR = MATHJAX
+MATHJAX_PARTS = tuple(f"package/es5/{p}" for p in (
+    "tex-mml-chtml.js", "output/chtml", "input/tex", "input/mml", "a11y/", "ui/", "sre/", "adaptors/"))
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
 
 
@@ -83,7 +89,7 @@ def ensure_mathjax():
     tmp = MATHJAX_DIR.with_name("mathjax.partial")
     shutil.rmtree(tmp, ignore_errors=True)
     with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
-        members = [m for m in tar.getmembers() if m.name.startswith("package/es5/")]
+        members = [m for m in tar.getmembers() if m.name.startswith(MATHJAX_PARTS)]
         for m in members:
             m.name = m.name[len("package/"):]
         tar.extractall(tmp, members=members, filter="data")
@@ -92,7 +98,10 @@ def ensure_mathjax():
     return MATHJAX_DIR
 
 
-def main():
+def main(argv):
+    if argv == ["--mathjax"]:
+        print(f"mathjax {MATHJAX_VERSION}: {ensure_mathjax()}")
+        return 0
     print(f"chromium: {ensure_chromium()}")
     print(f"Chinese font: {ensure_cjk_font()}")
     print(f"mathjax {MATHJAX_VERSION}: {ensure_mathjax()}")
@@ -100,4 +109,4 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

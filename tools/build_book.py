@@ -1,64 +1,73 @@
-"""Build the HTML book from the notebooks `make notebooks` already executed.
+"""Build the HTML book from the notebooks `make notebooks` executed, with warnings as errors.
 
-    python tools/build_book.py --from-executed
+    python tools/build_book.py
 
-Copies the book's sources into _build/test-book/src with every notebook replaced by its
-executed copy from _build/executed, turns execution off and builds with warnings as
-errors (-W -n --keep-going). The HTML lands in _build/test-book/src/_build/html.
+Copies the book's sources into _build/test-book/src, every notebook replaced by its executed
+copy from _build/executed, turns execution off and builds with -W -n --keep-going. The HTML
+lands in _build/test-book/src/_build/html. Files that did not change keep their time
+stamps, so a second build only rereads what changed.
 """
-import argparse
+import filecmp
 import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-EXECUTED = ROOT / "_build" / "executed"
+import run_notebooks
+from layout import BOOK_STATIC, EXECUTED, NOTEBOOKS, ROOT
+
 STAGE = ROOT / "_build" / "test-book" / "src"
+HTML = STAGE / "_build" / "html"
+
+
+def put(content_or_file, dest):
+    """Write dest only when it changes (Sphinx rebuilds what has a newer time stamp)."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(content_or_file, Path):
+        if not (dest.is_file() and filecmp.cmp(content_or_file, dest, shallow=False)):
+            shutil.copy(content_or_file, dest)
+    elif not (dest.is_file() and dest.read_text() == content_or_file):
+        dest.write_text(content_or_file)
+    return dest
 
 
 def stage():
-    if STAGE.exists():
-        shutil.rmtree(STAGE)
-    STAGE.mkdir(parents=True)
     config = (ROOT / "_config.yml").read_text()
     config, n = re.subn(r"execute_notebooks:\s*\w+", "execute_notebooks: \"off\"", config)
     assert n == 1, "_config.yml must set execute.execute_notebooks"
-    (STAGE / "_config.yml").write_text(config)
-    shutil.copy(ROOT / "_toc.yml", STAGE / "_toc.yml")
-    shutil.copytree(ROOT / "book", STAGE / "book")
+    wanted = {put(config, STAGE / "_config.yml"), put(ROOT / "_toc.yml", STAGE / "_toc.yml")}
     missing = []
-    for src in (ROOT / "notebooks").rglob("*"):
-        if src.is_dir() or ".ipynb_checkpoints" in src.parts:
-            continue
+    sources = [p for p in (ROOT / "book").rglob("*") if p.is_file() and "__pycache__" not in p.parts]
+    sources += [p for p in NOTEBOOKS.rglob("*") if p.is_file() and ".ipynb_checkpoints" not in p.parts]
+    for src in sources:
         rel = src.relative_to(ROOT)
-        dest = STAGE / rel
-        dest.parent.mkdir(parents=True, exist_ok=True)
         if src.suffix == ".ipynb":
-            executed = EXECUTED / rel
-            if not executed.exists() or executed.stat().st_mtime < src.stat().st_mtime:
+            if not run_notebooks.up_to_date(src):
                 missing.append(str(rel))
                 continue
-            shutil.copy(executed, dest)
-        else:
-            shutil.copy(src, dest)
+            src = EXECUTED / rel
+        wanted.add(put(src, STAGE / rel))
     if missing:
         sys.exit("No up-to-date executed copy of:\n  " + "\n  ".join(missing)
                  + "\nRun `make notebooks` first (it executes them into _build/executed).")
+    for old in [p for p in STAGE.rglob("*") if p.is_file() and "_build" not in p.relative_to(STAGE).parts]:
+        if old not in wanted:
+            old.unlink()
+    link = STAGE / "_build" / "static"
+    if not link.exists():
+        link.parent.mkdir(parents=True, exist_ok=True)
+        link.symlink_to(BOOK_STATIC, target_is_directory=True)
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--from-executed", action="store_true", required=True)
-    parser.parse_args()
     stage()
     jb = Path(sys.executable).parent / "jupyter-book"
     cmd = [str(jb), "build", str(STAGE), "-W", "-n", "--keep-going"]
     print(" ".join(cmd), flush=True)
     result = subprocess.run(cmd)
     if result.returncode == 0:
-        print(f"Test book built: {STAGE / '_build' / 'html' / 'index.html'}")
+        print(f"Test book built: {HTML / 'index.html'}")
     return result.returncode
 
 

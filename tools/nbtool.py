@@ -36,7 +36,8 @@ def branch():
 
 
 def badge(path):
-    rel = path.resolve().relative_to(ROOT).as_posix()
+    path = path.resolve()
+    rel = (path.relative_to(ROOT) if path.is_relative_to(ROOT) else Path("notebooks") / path.name).as_posix()
     gh = repo_url().replace("https://github.com/", "")
     return f"[![Open In Colab]({BADGE_IMG})](https://colab.research.google.com/github/{gh}/blob/{branch()}/{rel})"
 

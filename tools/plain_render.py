@@ -26,7 +26,7 @@ _md = MarkdownIt("commonmark").enable(["table", "strikethrough"]).use(dollarmath
 
 RAW_PATTERNS = [  # (what a reader sees, regex on the rendered HTML with math and code removed)
     ("a MyST role", re.compile(r"\{[a-z][\w-]*(?::[\w-]+)?\}<code>")),
-    ("a MyST directive", re.compile(r'(?m)class="language-\{|^<p>:{3,}\{')),
+    ("a MyST directive", re.compile(r'(?m)<pre><code class="language-\{|^<p>:{3,}\{')),
     ("a MyST label", re.compile(r"(?m)^<p>\([\w.-]+\)=")),
     ("a MyST substitution", re.compile(r"\{\{[^}]*\}\}")),
     ("a MyST comment or block break", re.compile(r"(?m)^<p>(?:%|\+\+\+)")),
@@ -56,7 +56,8 @@ def problems(path):
     exercises = False
     for i, source in cells(path):
         html = render(source)
-        visible = BLOCKS_AND_MATH.sub("", html)
+        # a code block shows as written, unless its info string is a MyST directive's
+        visible = BLOCKS_AND_MATH.sub(lambda m: m.group(0) if 'class="language-{' in m.group(0) else "", html)
         for what, pattern in RAW_PATTERNS:
             m = pattern.search(visible)
             if m:

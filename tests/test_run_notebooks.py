@@ -1,0 +1,71 @@
+"""tools/run_notebooks.py: nbval runs the notebooks; what it records is what Jupyter shows."""
+import json
+import subprocess
+import sys
+
+import nbformat
+import pytest
+import run_notebooks
+from layout import ROOT
+from nbformat.v4 import new_code_cell, new_notebook
+
+GOOD = [
+    # fit's live plot: one display, redrawn in place; the book must show the last frame
+    new_code_cell("from IPython.display import display, clear_output\n"
+                  "h = display('frame 1', display_id=True)\nh.update('frame 2')\nh.update('last frame')"),
+    # the widgets' redraw: clear_output(wait=True) before each new frame
+    new_code_cell("for i in range(3):\n    clear_output(wait=True)\n    print('panel', i)"),
+    new_code_cell("1 / 0", metadata={"tags": ["raises-exception"]}),
+    new_code_cell("print('after the error')"),
+    new_code_cell("import os\nprint(sorted(os.listdir('.')))"),   # the kernel's working folder
+]
+SILENT = [new_code_cell("x = 1", metadata={"tags": ["raises-exception"]})]
+
+
+def write(path, cells):
+    nb = new_notebook(cells=cells)
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("run")
+    good, silent = write(tmp / "good.ipynb", GOOD), write(tmp / "silent.ipynb", SILENT)
+    out = tmp / "executed"
+    proc = subprocess.run([sys.executable, str(ROOT / "tools" / "run_notebooks.py"), "--out", str(out),
+                           "--stage", str(tmp / "stage"), str(good), str(silent)],
+                          capture_output=True, text=True, cwd=tmp)
+    return {"proc": proc, "good": good, "silent": silent, "out": out}
+
+
+def outputs(path):
+    return [c["outputs"] for c in json.loads(path.read_text())["cells"]]
+
+
+def text(output):
+    return "".join(output.get("text") or output.get("data", {}).get("text/plain", ""))
+
+
+def test_a_cell_tagged_raises_exception_must_raise(run):
+    assert run["proc"].returncode != 0
+    assert "tagged raises-exception but raised nothing" in run["proc"].stdout
+    assert not (run["out"] / "silent.ipynb").exists()   # no executed copy of a failed run
+
+
+def test_executed_copy_keeps_what_jupyter_shows(run):
+    plot, panel, error, after, folder = outputs(run["out"] / "good.ipynb")
+    assert [text(o) for o in plot] == ["'last frame'"]       # display updates applied
+    assert [text(o) for o in panel] == ["panel 2\n"]          # clear_output(wait=True) honoured
+    assert error[0]["output_type"] == "error" and error[0]["ename"] == "ZeroDivisionError"
+    assert text(after[0]) == "after the error\n"
+    assert text(folder[0]) == "['good.ipynb']\n"   # a folder of its own, nothing else in it
+
+
+def test_up_to_date_follows_the_notebook(run):
+    assert run_notebooks.up_to_date(run["good"], run["out"])
+    nb = nbformat.read(run["good"], as_version=4)
+    nb.cells.append(new_code_cell("print('new')"))
+    nbformat.write(nb, run["good"])
+    assert not run_notebooks.up_to_date(run["good"], run["out"])
