@@ -64,7 +64,8 @@ def main(argv):
             continue
         cells, timing, report = compare(first / name, second / name)
         if report:
-            print(f"{name}: {cells} cell(s) print differently" + (f" ({timing} timing lines)" if timing else ""))
+            timings = f" ({timing} timing lines)" if timing else ""
+            print(f"{name}: {cells} cell(s) print differently{timings}")
             print("\n".join(report))
         else:
             same += 1

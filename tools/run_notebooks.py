@@ -24,6 +24,7 @@ import importlib.metadata
 import os
 import shutil
 import sys
+import sysconfig
 import time
 from pathlib import Path
 
@@ -35,6 +36,10 @@ from nbformat.v4 import output_from_msg
 STAGE = BUILD / "nbval"
 RESULT_ENV = ("D2L_BUDGET", "MKL_CBWR", "MKL_ENABLE_INSTRUCTIONS", "OMP_NUM_THREADS")
 OUTPUT_TYPES = ("stream", "display_data", "execute_result", "error")
+# Where this machine keeps Python's packages: a traceback in the book names the file as
+# .../site-packages/torch/nn/init.py, not as the build machine's path to it.
+MACHINE_PATHS = {sysconfig.get_paths()["purelib"]: ".../site-packages",
+                 sysconfig.get_paths()["stdlib"]: ".../python3"}
 
 
 def fingerprint(path):
@@ -67,6 +72,12 @@ def up_to_date(path, out=EXECUTED):
     return run.get("fingerprint") == fingerprint(path)
 
 
+def without_machine_paths(text):
+    for path, shown in MACHINE_PATHS.items():
+        text = text.replace(path, shown)
+    return text
+
+
 class CellOutputs:
     """Jupyter's output model, which nbval does not keep: `clear_output(wait=True)` (the
     widgets' redraw) and display updates (`fit`'s live plot redraws one figure in place)."""
@@ -89,6 +100,8 @@ class CellOutputs:
                 self.outputs.clear()
                 self.clear_pending = False
             out = output_from_msg(msg)
+            if kind == "error":
+                out.traceback = [without_machine_paths(line) for line in out.traceback]
             last = self.outputs[-1] if self.outputs else None
             if kind == "stream" and last and last.output_type == "stream" and last.name == out.name:
                 last.text += out.text
