@@ -2,7 +2,6 @@
 section that builds it from scratch; read that first, then use the helper."""
 from .budget import budget, by_budget
 from .device import as_device, describe_device, num_gpus, try_all_gpus, try_gpu
-from .glue import glue
 from .plot import Animator, plot, set_axes, set_figsize, show_images, use_svg_display
 from .seed import seed_everything
 from .timer import Timer

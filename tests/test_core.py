@@ -1,4 +1,4 @@
-"""device, budget, seed, Timer, glue and plot helpers."""
+"""device, budget, seed, Timer and plot helpers."""
 import sys
 
 import matplotlib
@@ -91,10 +91,6 @@ def test_timer_records_laps():
     assert t.sum() == pytest.approx(sum(t.times))
     assert t.cumsum()[-1] == pytest.approx(t.sum())
     assert t.avg() == pytest.approx(t.sum() / 2)
-
-
-def test_glue_shows_nothing_outside_the_book():
-    assert d2lutils.glue("x", 3.5) is None   # no stray Out[] when a cell ends with it
 
 
 def test_plot_draws_each_curve():
