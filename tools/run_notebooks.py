@@ -117,6 +117,8 @@ class BookRun:
 
     def __init__(self, sources, out, cache):
         self.sources, self.out, self.cache = sources, out, cache  # staged path -> notebook
+        # taken before the run: a notebook edited meanwhile must not look up to date
+        self.fingerprints = {source: fingerprint(staged) for staged, source in sources.items()}
         self.state, self.failed, self.seconds = {}, set(), {}
 
     def _file_state(self, nbfile):
@@ -176,7 +178,7 @@ class BookRun:
             copy.unlink(missing_ok=True)
             return
         nb = item.parent.nb
-        nb.metadata["d2l_run"] = {"fingerprint": fingerprint(source), "seconds": round(seconds, 1),
+        nb.metadata["d2l_run"] = {"fingerprint": self.fingerprints[source], "seconds": round(seconds, 1),
                                   "env": {k: os.environ.get(k, "") for k in RESULT_ENV}}
         copy.parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(nb, copy)
