@@ -67,8 +67,14 @@ def test_executed_copy_keeps_what_jupyter_shows(run):
     assert text(folder[0]) == "['good.ipynb']\n"   # a folder of its own, nothing else in it
 
 
-def test_up_to_date_follows_the_notebook(run):
+def test_up_to_date_follows_the_notebook(run, monkeypatch):
     assert run_notebooks.up_to_date(run["good"], run["out"])
+    for key in run_notebooks.DEFAULT_ENV:   # `make test-book` does not set the run's defaults
+        monkeypatch.delenv(key, raising=False)
+    assert run_notebooks.up_to_date(run["good"], run["out"])
+    monkeypatch.setenv("MKL_CBWR", "COMPATIBLE")    # another CPU code path: another run
+    assert not run_notebooks.up_to_date(run["good"], run["out"])
+    monkeypatch.delenv("MKL_CBWR")
     nb = nbformat.read(run["good"], as_version=4)
     nb.cells.append(new_code_cell("print('new')"))
     nbformat.write(nb, run["good"])

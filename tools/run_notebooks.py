@@ -35,6 +35,15 @@ from nbformat.v4 import output_from_msg
 
 STAGE = BUILD / "nbval"
 RESULT_ENV = ("D2L_BUDGET", "MKL_CBWR", "MKL_ENABLE_INSTRUCTIONS", "OMP_NUM_THREADS")
+# The run's defaults: the quick budget, and one intra-op thread per kernel (on a 2-core
+# machine with anything else running, PyTorch's spinning OpenMP threads make small models
+# 5-40x slower).
+DEFAULT_ENV = {"D2L_BUDGET": "quick", "OMP_NUM_THREADS": "1"}
+
+
+def result_env():
+    """The environment variables that change results, with the run's defaults filled in."""
+    return {key: os.environ.get(key, DEFAULT_ENV.get(key, "")) for key in RESULT_ENV}
 OUTPUT_TYPES = ("stream", "display_data", "execute_result", "error")
 # Where this machine keeps Python's packages: a traceback in the book names the file as
 # .../site-packages/torch/nn/init.py, not as the build machine's path to it.
@@ -48,8 +57,8 @@ def fingerprint(path):
     for p in sorted((ROOT / "d2lutils").glob("*.py")):
         h.update(p.name.encode() + p.read_bytes())
     h.update(importlib.metadata.version("torch").encode())
-    for key in RESULT_ENV:
-        h.update(f"{key}={os.environ.get(key, '')}".encode())
+    for key, value in result_env().items():
+        h.update(f"{key}={value}".encode())
     return h.hexdigest()[:20]
 
 
@@ -179,7 +188,7 @@ class BookRun:
             return
         nb = item.parent.nb
         nb.metadata["d2l_run"] = {"fingerprint": self.fingerprints[source], "seconds": round(seconds, 1),
-                                  "env": {k: os.environ.get(k, "") for k in RESULT_ENV}}
+                                  "env": result_env()}
         copy.parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(nb, copy)
         if self.cache:
@@ -224,10 +233,8 @@ def main(argv=None):
     parser.add_argument("--out", type=Path, default=EXECUTED, help="where the executed copies go")
     parser.add_argument("--stage", type=Path, default=STAGE, help="where the notebooks run")
     args = parser.parse_args(argv)
-    os.environ.setdefault("D2L_BUDGET", "quick")
-    # One intra-op thread per kernel: on a 2-core machine with anything else running,
-    # PyTorch's spinning OpenMP threads make small models 5-40x slower.
-    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    for key, value in DEFAULT_ENV.items():
+        os.environ.setdefault(key, value)
     out = args.out.resolve()
     chosen = notebooks(args.notebooks)
     todo = [p for p in chosen if args.force or not up_to_date(p, out)]
