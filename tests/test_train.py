@@ -39,14 +39,6 @@ def test_sgd_matches_torch_optim_sgd():
     assert torch.all(w1.grad == 0)
 
 
-@pytest.mark.parametrize("lr", [0, -0.1, float("nan"), float("inf"), "0.1"])
-def test_sgd_rejects_bad_learning_rate(lr):
-    w = torch.zeros(1, requires_grad=True)
-    w.sum().backward()
-    with pytest.raises(ValueError, match="learning rate"):
-        sgd([w], lr, 1)
-
-
 def test_accuracy_counts_correct_predictions():
     y_hat = torch.tensor([[0.1, 0.3, 0.6], [0.3, 0.2, 0.5]])
     y = torch.tensor([0, 2])
@@ -141,30 +133,6 @@ def test_interrupt_keeps_history():
     h = fit(net, *train_test, nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=0.1),
             5, plot=False, on_epoch=on_epoch)
     assert h.status == "interrupted" and len(h) == 2
-
-
-@pytest.mark.parametrize("epochs", [0, -1, 2.0, True])
-def test_fit_rejects_bad_epochs(epochs):
-    net = nn.Linear(2, 3)
-    with pytest.raises(ValueError, match="num_epochs"):
-        fit(net, *loaders(), nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=0.1),
-            epochs)
-
-
-@pytest.mark.parametrize("lr", [0.0, -1.0, float("nan")])
-def test_fit_rejects_bad_learning_rate(lr):
-    net = nn.Linear(2, 3)
-    opt = torch.optim.SGD(net.parameters(), lr=0.1)
-    opt.param_groups[0]["lr"] = lr
-    with pytest.raises(ValueError, match="learning rate"):
-        fit(net, *loaders(), nn.CrossEntropyLoss(), opt, 1)
-
-
-def test_fit_rejects_unknown_device():
-    net = nn.Linear(2, 3)
-    with pytest.raises(ValueError, match="unknown device"):
-        fit(net, *loaders(), nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=0.1),
-            1, device="gpu")
 
 
 def test_scheduler_steps_each_epoch():
