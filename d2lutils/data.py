@@ -12,6 +12,7 @@ import torch.nn.functional as F
 from torch.utils.data import DataLoader, TensorDataset
 
 from . import checks, fashion_mnist
+from . import seed as seeding
 from .device import as_device
 
 LABELS = ("t-shirt", "trouser", "pullover", "dress", "coat",
@@ -69,7 +70,12 @@ class TensorLoader:
     Images stay uint8 (1 byte a pixel) until a batch is taken: each batch is gathered,
     scaled to [0, 1] floats and resized on the device, so there are no per-example
     Python calls and, on a GPU, no host-to-device copies. `len()` is the number of
-    batches; every `for` loop over it is one epoch with a fresh seeded permutation.
+    batches; every `for` loop over it is one epoch, in a fresh order drawn from the
+    loader's own generator, seeded with `seed`.
+
+    Re-running a seeded cell repeats its numbers: `seed_everything()` rewinds every
+    TensorLoader, however old, to its first epoch. The order depends on the loader's
+    `seed`, not on the number given to seed_everything.
     """
 
     def __init__(self, images, labels, batch_size, shuffle=True, resize=None, device=None,
@@ -91,7 +97,11 @@ class TensorLoader:
         if not labels.is_floating_point():  # class indices; regression targets stay float
             labels = labels.long()
         self.labels = labels.to(self.device)
+        self._rewind()
+
+    def _rewind(self):
         self.generator = torch.Generator(device="cpu").manual_seed(self.seed)
+        self._seeded = seeding.times_seeded
 
     def __len__(self):
         n = len(self.labels)
@@ -105,6 +115,8 @@ class TensorLoader:
         return X, self.labels[idx]
 
     def __iter__(self):
+        if self._seeded != seeding.times_seeded:  # seed_everything ran since: start over
+            self._rewind()
         n = len(self.labels)
         if self.shuffle:  # drawn on the CPU so every device gives the same order
             order = torch.randperm(n, generator=self.generator).to(self.device)

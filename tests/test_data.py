@@ -94,6 +94,24 @@ def test_regression_targets_stay_float():
     assert y.dtype == torch.float32 and torch.all(y == 0.5)
 
 
+def epoch_order(loader):
+    return torch.cat([y for _, y in loader]).tolist()
+
+
+def test_seeding_rewinds_every_existing_loader():
+    """Probe 4 of issue 16: re-running a seeded cell with a loader made earlier must replay
+    the same batches, epoch after epoch, for every loader whatever its own seed."""
+    d2lutils.seed_everything(0)
+    a, b = small_loader(), small_loader(seed=7)
+    first = [epoch_order(a), epoch_order(a), epoch_order(b)]
+    assert first[0] != first[1]                      # still a fresh order every epoch
+    d2lutils.seed_everything(0)
+    assert [epoch_order(a), epoch_order(a), epoch_order(b)] == first
+    d2lutils.seed_everything(1)                      # any seeding rewinds; the order is
+    assert epoch_order(a) == first[0]                # the loader's own seed's
+    assert epoch_order(small_loader()) == first[0]   # the same as a new loader's
+
+
 def test_resize_must_be_whole():
     """Probe 3: resize=2.5 raised "TypeError: 'float' object is not iterable"."""
     with pytest.raises(ValueError, match=r"resize must be a whole number >= 1 or a pair "
