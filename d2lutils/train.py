@@ -100,8 +100,10 @@ def fit(net, train_iter, test_iter, loss, updater, num_epochs, device=None, sche
     scheduler: stepped once per epoch; ReduceLROnPlateau gets the test accuracy (use
     mode='max'), or the training loss when there is no test_iter.
     on_epoch(history): called after every epoch (the widgets use it).
-    A NaN or infinite loss stops training with a message; Ctrl-C stops it too; in
-    both cases the history so far is returned.
+    A run is "diverged" when its loss becomes nan or inf, which stops it, or when an
+    epoch's loss exceeds 100 times the first batch's (history.EXPLOSION), which does not:
+    a loss that explodes and then falls back still counts. Ctrl-C stops a run too; the
+    finished epochs are always kept in the returned history.
     On the CPU a network with 2-D convolutions trains in the channels-last memory format
     (faster there; the numbers agree up to rounding) and is given back in the usual one.
     """
@@ -126,6 +128,7 @@ def fit(net, train_iter, test_iter, loss, updater, num_epochs, device=None, sche
                             xlim=[0, num_epochs], legend=legend)
     num_batches = len(train_iter) if hasattr(train_iter, "__len__") else None
     every = max(1, num_batches // points_per_epoch) if num_batches else 50
+    first_loss = None  # the untrained model's loss, on the first batch: see check_explosion
     try:
         for epoch in range(num_epochs):
             if isinstance(net, torch.nn.Module):
@@ -150,6 +153,8 @@ def fit(net, train_iter, test_iter, loss, updater, num_epochs, device=None, sche
                     (l.sum() if l.dim() else l).backward()
                     updater(len(y) if l.dim() else 1)
                 batch_loss = l.detach().sum() if l.dim() else l.detach() * len(y)
+                if first_loss is None:
+                    first_loss = batch_loss / len(y)   # a tensor: no sync here
                 bad = ~torch.isfinite(batch_loss)
                 first_bad = torch.where(bad & (first_bad < 0), step, first_bad)
                 loss_sum += batch_loss
@@ -173,6 +178,7 @@ def fit(net, train_iter, test_iter, loss, updater, num_epochs, device=None, sche
             history.add_epoch(loss_sum.item() / n, correct.item() / n if classify else None,
                               evaluate_accuracy(net, test_iter, device)
                               if test_iter is not None and classify else None, n / seconds)
+            history.check_explosion(first_loss.item(), _learning_rate(updater))
             if animator is not None:
                 animator.add(epoch + 1, (history.train_loss[-1], history.train_acc[-1],
                                          history.test_acc[-1]))

@@ -129,7 +129,7 @@ def explore(train_fn, num_epochs=3, lr=0.1, lr_range=(1e-3, 10.0), batch_size=25
         status.value = f"Training {label} ..."
 
         def on_epoch(h):
-            redraw((label, list(h.train_loss), "running"))
+            redraw((label, list(h.train_loss), h.status))   # 'diverged' once it explodes
             status.value = f"Training {label}: epoch {len(h)} of {ep_box.value}, {h.summary()}"
         try:
             h = train_fn(lr=lr_box.value, batch_size=bs_box.value, num_epochs=ep_box.value,
