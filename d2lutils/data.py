@@ -11,32 +11,48 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import DataLoader, TensorDataset
 
-from . import fashion_mnist
+from . import checks, fashion_mnist
+from . import seed as seeding
 from .device import as_device
 
 LABELS = ("t-shirt", "trouser", "pullover", "dress", "coat",
           "sandal", "shirt", "sneaker", "bag", "ankle boot")
+RESIZE = "a whole number >= 1 or a pair (height, width) of them"
+SUBSET = "a whole number >= 1, or a pair (n_train, n_test) of them or None"
 
 
 def check_batch_size(batch_size):
-    if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or batch_size < 1:
-        raise ValueError(f"batch_size must be a whole number >= 1, got {batch_size!r}")
-    return int(batch_size)
+    return checks.whole("batch_size", batch_size, 256)
+
+
+def _check_resize(resize):
+    size = checks.size("resize", resize, 96, RESIZE)
+    return (size, size) if isinstance(size, int) else size
 
 
 def synthetic_regression(w, b, num_examples, noise=0.01):
     """X ~ N(0, 1) of shape (n, len(w)) and y = Xw + b + noise * N(0, 1) of shape (n, 1)."""
     w = torch.as_tensor(w, dtype=torch.float32).reshape(-1)
-    if num_examples < 1 or noise < 0:
-        raise ValueError("num_examples must be >= 1 and noise >= 0")
+    num_examples = checks.whole("num_examples", num_examples, 1000)
+    noise = checks.number("noise", noise, 0.01, strict=False)
     X = torch.randn(num_examples, len(w))
     y = X @ w + b + noise * torch.randn(num_examples)
     return X, y.reshape(-1, 1)
 
 
 def load_array(tensors, batch_size, shuffle=True):
-    """PyTorch's standard pipeline: a DataLoader over a TensorDataset of `tensors`."""
-    return DataLoader(TensorDataset(*tensors), check_batch_size(batch_size), shuffle=shuffle)
+    """PyTorch's standard pipeline: a DataLoader over a TensorDataset of `tensors`.
+
+    Its shuffling draws on PyTorch's global generator, so seed_everything() repeats it.
+    """
+    fix = "use e.g. load_array((features, labels), batch_size)"
+    if not isinstance(tensors, (tuple, list)) or not tensors or \
+            not all(isinstance(t, torch.Tensor) for t in tensors):
+        checks.fail("tensors", tensors, "a tuple of tensors", fix, TypeError)
+    if len({len(t) for t in tensors}) > 1:
+        checks.fail("the lengths of tensors", [len(t) for t in tensors], "equal", fix)
+    return DataLoader(TensorDataset(*tensors), check_batch_size(batch_size),
+                      shuffle=checks.flag("shuffle", shuffle))
 
 
 def text_labels(ids):
@@ -48,33 +64,31 @@ def text_labels(ids):
     return [LABELS[int(i)] for i in ids]
 
 
-def _check_resize(resize):
-    if resize is None:
-        return None
-    size = (resize, resize) if isinstance(resize, numbers.Integral) else tuple(resize)
-    if len(size) != 2 or any(isinstance(s, bool) or not isinstance(s, numbers.Integral)
-                             or s < 1 for s in size):
-        raise ValueError(f"resize must be an int >= 1 or a pair (h, w) of them, got {resize!r}")
-    return size
-
-
 class TensorLoader:
     """Shuffled minibatches from a dataset held whole in memory, on the device.
 
     Images stay uint8 (1 byte a pixel) until a batch is taken: each batch is gathered,
     scaled to [0, 1] floats and resized on the device, so there are no per-example
     Python calls and, on a GPU, no host-to-device copies. `len()` is the number of
-    batches; every `for` loop over it is one epoch with a fresh seeded permutation.
+    batches; every `for` loop over it is one epoch, in a fresh order drawn from the
+    loader's own generator, seeded with `seed`.
+
+    Re-running a seeded cell repeats its numbers: `seed_everything()` rewinds every
+    TensorLoader, however old, to its first epoch. The order depends on the loader's
+    `seed`, not on the number given to seed_everything.
     """
 
     def __init__(self, images, labels, batch_size, shuffle=True, resize=None, device=None,
                  seed=0, drop_last=False):
         if len(images) != len(labels):
-            raise ValueError(f"{len(images)} images but {len(labels)} labels")
+            checks.fail("len(labels)", len(labels), f"len(images), {len(images)}",
+                        "pass one label per image")
         self.device = as_device(device)
         self.batch_size = check_batch_size(batch_size)
         self.resize = _check_resize(resize)
-        self.shuffle, self.drop_last = shuffle, drop_last
+        self.shuffle = checks.flag("shuffle", shuffle)
+        self.drop_last = checks.flag("drop_last", drop_last)
+        self.seed = checks.whole("seed", seed, 0, low=0, high=2**64)
         images = torch.as_tensor(images)
         if images.dim() == 3:
             images = images.unsqueeze(1)  # (n, h, w) -> (n, 1, h, w)
@@ -83,7 +97,11 @@ class TensorLoader:
         if not labels.is_floating_point():  # class indices; regression targets stay float
             labels = labels.long()
         self.labels = labels.to(self.device)
-        self.generator = torch.Generator(device="cpu").manual_seed(seed)
+        self._rewind()
+
+    def _rewind(self):
+        self.generator = torch.Generator(device="cpu").manual_seed(self.seed)
+        self._seeded = seeding.times_seeded
 
     def __len__(self):
         n = len(self.labels)
@@ -97,6 +115,8 @@ class TensorLoader:
         return X, self.labels[idx]
 
     def __iter__(self):
+        if self._seeded != seeding.times_seeded:  # seed_everything ran since: start over
+            self._rewind()
         n = len(self.labels)
         if self.shuffle:  # drawn on the CPU so every device gives the same order
             order = torch.randperm(n, generator=self.generator).to(self.device)
@@ -114,8 +134,9 @@ def _arrays(data_dir):
 def _subset(images, labels, n, seed):
     if n is None:
         return images, labels
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or not 1 <= n <= len(labels):
-        raise ValueError(f"subset sizes must be whole numbers in [1, {len(labels)}], got {n!r}")
+    if n > len(labels):
+        checks.fail("subset", n, f"at most {len(labels)}, the number of images there",
+                    (10000, 2000))
     idx = torch.randperm(len(labels), generator=torch.Generator().manual_seed(seed))[:n]
     return images[idx], labels[idx]
 
@@ -133,8 +154,10 @@ def load_fashion_mnist(batch_size, resize=None, device=None, data_dir=None, subs
     batch_size = check_batch_size(batch_size)
     _check_resize(resize)
     device = as_device(device)
-    n_train, n_test = subset if isinstance(subset, (tuple, list)) else (subset, None)
-    (Xtr, ytr), (Xte, yte) = _arrays(str(data_dir) if data_dir else None)
+    subset = checks.size("subset", subset, (10000, 2000), SUBSET, none_in_pair=True)
+    seed = checks.whole("seed", seed, 0, low=0, high=2**64)
+    n_train, n_test = subset if isinstance(subset, tuple) else (subset, None)
+    (Xtr, ytr), (Xte, yte) = _arrays(checks.folder("data_dir", data_dir))
     Xtr, ytr = _subset(torch.from_numpy(Xtr.copy()), torch.from_numpy(ytr.copy()), n_train, seed)
     Xte, yte = _subset(torch.from_numpy(Xte.copy()), torch.from_numpy(yte.copy()), n_test, seed)
     train = TensorLoader(Xtr, ytr, batch_size, True, resize, device, seed)

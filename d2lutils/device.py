@@ -1,5 +1,7 @@
-"""Which device to compute on (introduced in chapter 1, section "Devices")."""
+"""Which device to compute on, and how to use it well (introduced in chapter 1, "Devices")."""
 import torch
+
+from . import checks
 
 
 def num_gpus():
@@ -14,8 +16,7 @@ def _mps_available():
 
 def try_gpu(i=0):
     """GPU `i` if it exists (CUDA, then Apple MPS), else the CPU."""
-    if not isinstance(i, int) or isinstance(i, bool) or i < 0:
-        raise ValueError(f"try_gpu(i): i must be a non-negative integer, got {i!r}")
+    i = checks.whole("i", i, 0, low=0)
     if num_gpus() > i:
         return torch.device(f"cuda:{i}")
     if i == 0 and _mps_available():
@@ -34,16 +35,19 @@ def as_device(device):
     if device is None:
         return try_gpu()
     try:
-        device = torch.device(device)
-    except (RuntimeError, TypeError) as e:
-        raise ValueError(
-            f"unknown device {device!r}: use 'cpu', 'cuda', 'cuda:0', 'mps' or a torch.device"
-        ) from e
-    if device.type == "cuda" and (device.index or 0) >= num_gpus():
-        raise ValueError(f"device {device} asked for, but PyTorch sees {num_gpus()} CUDA GPU(s)")
-    if device.type == "mps" and not _mps_available():
-        raise ValueError("device 'mps' asked for, but Apple's MPS backend is not available here")
-    return device
+        known = torch.device(device)
+    except (RuntimeError, TypeError):
+        known = None  # reported below, outside this except: no PyTorch traceback
+    if known is None:
+        checks.fail("device", device, "'cpu', 'cuda', 'cuda:0', 'mps', a torch.device or None",
+                    "cpu")
+    fix = "use e.g. device=d2lutils.try_gpu(), which falls back to the CPU"
+    if known.type == "cuda" and (known.index or 0) >= num_gpus():
+        checks.fail("device", device, f"one PyTorch sees (it sees {num_gpus()} CUDA GPU(s))", fix)
+    if known.type == "mps" and not _mps_available():
+        checks.fail("device", device, "one PyTorch sees (Apple's MPS backend is not available "
+                    "here)", fix)
+    return known
 
 
 def describe_device(device=None):
@@ -56,3 +60,31 @@ def describe_device(device=None):
         n = torch.get_num_threads()
         return f"cpu ({n} thread{'s' if n != 1 else ''})"
     return str(device)
+
+
+def _model_device(net):
+    """The device of `net`'s first parameter; the CPU for a function without parameters."""
+    if isinstance(net, torch.nn.Module):
+        for p in net.parameters():
+            return p.device
+    return torch.device("cpu")
+
+
+def _use_channels_last(net, device):
+    """Whether to train `net` in the channels-last memory format: on the CPU, for 2-D conv nets.
+
+    oneDNN's CPU convolutions are faster on (n, h, w, c) data: 1.22x for one LeNet epoch on
+    2 cores (benchmarks/ab_channels_last.py). GPUs are left alone (not measured there).
+    """
+    if device.type != "cpu" or not isinstance(net, torch.nn.Module):
+        return False
+    convs = [m for m in net.modules() if isinstance(m, torch.nn.Conv2d)]
+    # a model the caller already put in channels-last format is left as it is
+    already = any(not m.weight.is_contiguous() for m in convs)
+    return bool(convs) and not already
+
+
+def _sync(device):
+    """Wait for the device's queued work, so that a timer measures it."""
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)

@@ -1,9 +1,16 @@
-"""Find, verify and (if need be) download Fashion-MNIST; never hand back garbage.
+"""Find, verify and (if need be) download Fashion-MNIST; never hand back garbage, and never
+delete a file d2lutils did not write.
 
 Built in chapter 4, section "The Fashion-MNIST dataset". Where it looks, in order:
-`data_dir` (or D2L_DATA_DIR), the user cache, Debian's /usr/share/datasets/fashion-mnist;
-otherwise it downloads into `data_dir` or the cache. Each file is checked by the SHA-256 of
-its *decompressed* payload, since mirrors and Debian compress the same bytes differently.
+`data_dir` (or D2L_DATA_DIR; the folder must exist), the user cache, Debian's
+/usr/share/datasets/fashion-mnist; otherwise it downloads into `data_dir` or the cache. Each
+file is checked by the SHA-256 of its *decompressed* payload, since mirrors and Debian
+compress the same bytes differently.
+
+A corrupt file is repaired only if d2lutils wrote it: anything in its cache, or a file it
+listed in the MANIFEST of another folder it downloaded into (see `download`). Repair
+downloads into the cache, then moves the file atomically into place. Any other corrupt file
+(Debian's, yours) is reported, with what to do, and left alone; the search goes on past it.
 """
 import gzip
 import hashlib
@@ -12,6 +19,8 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+
+from . import download
 
 # SHA-256 of the decompressed IDX payloads (the same from every mirror).
 SHA256 = {
@@ -25,13 +34,14 @@ MIRRORS = (
     "https://github.com/zalandoresearch/fashion-mnist/raw/master/data/fashion/",
 )
 DEBIAN_DIR = Path("/usr/share/datasets/fashion-mnist")
-REMEDIES = (
-    "Fashion-MNIST is not on this machine and could not be downloaded. Any one of these fixes it:\n"
+FIXES = (
     "  1. connect to the internet and run this again (it downloads about 30 MB once);\n"
     "  2. on Debian or Ubuntu: sudo apt install dataset-fashion-mnist;\n"
     "  3. put the four *-ubyte.gz files in a folder and set D2L_DATA_DIR to it "
     "(or pass data_dir=...)."
 )
+REMEDIES = ("Fashion-MNIST is not on this machine and could not be downloaded. Any one of "
+            "these fixes it:\n" + FIXES)
 
 
 class DatasetUnavailable(RuntimeError):
@@ -52,91 +62,128 @@ def mirrors():
     return [u if u.endswith("/") else u + "/" for u in urls]
 
 
+def named_dir(data_dir=None):
+    """The folder the user named (data_dir, else D2L_DATA_DIR) or None. A folder that does
+    not exist is an error: a typo must not silently fall back to other data."""
+    name, value = ("data_dir", data_dir) if data_dir else ("D2L_DATA_DIR",
+                                                            os.environ.get("D2L_DATA_DIR"))
+    if not value:
+        return None
+    path = Path(value).expanduser()
+    if not path.is_dir():
+        problem = "is not a folder" if path.exists() else "does not exist"
+        undo = "unset D2L_DATA_DIR" if name == "D2L_DATA_DIR" else "leave data_dir out"
+        raise DatasetUnavailable(
+            f"{name} is {path}, but that folder {problem}. Check the spelling, or create the "
+            f"folder (mkdir -p {path}) and d2lutils downloads into it, or {undo} to use the "
+            "cache. Fashion-MNIST itself comes in any one of these ways:\n" + FIXES)
+    return path
+
+
 def search_dirs(data_dir=None):
     """Folders to look in, in order."""
-    explicit = data_dir or os.environ.get("D2L_DATA_DIR")
-    dirs = [Path(explicit).expanduser()] if explicit else []
-    return dirs + [cache_dir(), DEBIAN_DIR]
-
-
-def _read_payload(path):
-    """The decompressed bytes of `path` (.gz or raw), or None if unreadable or corrupt."""
-    try:
-        if path.suffix == ".gz":
-            with gzip.open(path, "rb") as f:
-                return f.read()
-        return path.read_bytes()
-    except (OSError, EOFError, gzip.BadGzipFile):
-        return None
+    named = named_dir(data_dir)
+    return ([named] if named else []) + [cache_dir(), DEBIAN_DIR]
 
 
 def _verified(path, name):
-    payload = _read_payload(path)
-    if payload is not None and hashlib.sha256(payload).hexdigest() == SHA256[name]:
-        return payload
-    return None
+    """The payload of `path` (gzip or raw IDX) if its checksum is right, else None."""
+    try:
+        with open(path, "rb") as f:
+            gzipped = f.read(2) == b"\x1f\x8b"  # by content: a download's name ends in .part
+            f.seek(0)
+            payload = gzip.GzipFile(fileobj=f).read() if gzipped else f.read()
+    except (OSError, EOFError, gzip.BadGzipFile):
+        return None
+    return payload if hashlib.sha256(payload).hexdigest() == SHA256[name] else None
 
 
-def _writable(path):
-    return os.access(path.parent, os.W_OK)
+def _ours(path):
+    """Whether d2lutils wrote `path`, decided by where it came from, never by permissions
+    (root may write anywhere)."""
+    return path.parent.resolve() == cache_dir().resolve() or download.listed(path)
 
 
 def _find(name, dirs):
-    """The verified payload of `name` from the first folder holding a good copy."""
+    """(path, payload, corrupt): the first verified copy, or None, None; and the corrupt
+    files met before it."""
+    corrupt = []
     for d in dirs:
         for path in (d / f"{name}.gz", d / name):
-            if not path.exists():
-                continue
-            payload = _verified(path, name)
-            if payload is not None:
-                return payload
-            if _writable(path):  # ours to repair: remove it so a fresh copy replaces it
-                warnings.warn(f"{path} is corrupt or truncated; removing it and fetching again", stacklevel=3)
-                path.unlink(missing_ok=True)
-            else:
-                warnings.warn(f"{path} is corrupt or truncated and read-only; skipping it", stacklevel=3)
-    return None
+            if path.is_file():
+                payload = _verified(path, name)
+                if payload is not None:
+                    return path, payload, corrupt
+                corrupt.append(path)
+    return None, None, corrupt
 
 
-def _download(name, target):
-    """Download `name`.gz into `target` from the first mirror that serves a verified copy."""
-    import pooch
-    import requests
+def _left_alone(path):
+    fix = ("reinstall it: sudo apt install --reinstall dataset-fashion-mnist"
+           if path.parent == DEBIAN_DIR else
+           "replace it with a good copy, or delete it (d2lutils then uses another copy or "
+           "downloads one)")
+    return (f"{path} is corrupt or truncated. d2lutils did not write it, so it leaves it "
+            f"alone and looks elsewhere; to fix it, {fix}.")
 
-    errors = []
-    downloader = pooch.HTTPDownloader(progressbar=True, timeout=(5, 60))
-    for base in mirrors():
+
+def _download(name, dest):
+    """Download `name` into the cache, then move it to `dest` (the cache, or a folder the
+    user named); a folder that cannot be written keeps the copy in the cache."""
+    from filelock import FileLock
+
+    cache = cache_dir()
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise DatasetUnavailable(f"{REMEDIES}\nCannot create {cache}: {e}") from None
+    # One process downloads, the others wait and then find its verified copy.
+    with FileLock(str(cache / ".download.lock"), timeout=600):
+        found = _verified(dest, name) if dest.is_file() else None
+        if found is not None:
+            return found
+        tmp, data, errors = download.fetch([base + f"{name}.gz" for base in mirrors()], cache,
+                                           lambda path: _verified(path, name))
+        if tmp is None:
+            raise DatasetUnavailable(REMEDIES + "\nWhat was tried:\n  " + "\n  ".join(errors))
         try:
-            path = Path(pooch.retrieve(base + f"{name}.gz", known_hash=None, fname=f"{name}.gz",
-                                       path=target, downloader=downloader))
-        except (requests.RequestException, OSError, ValueError) as e:
-            errors.append(f"{base}: {type(e).__name__}: {str(e)[:150]}")
-            continue
-        payload = _verified(path, name)
-        if payload is not None:
-            return payload
-        path.unlink(missing_ok=True)
-        errors.append(f"{base}: the file's checksum is wrong (corrupt download)")
-    raise DatasetUnavailable(REMEDIES + "\nWhat was tried:\n  " + "\n  ".join(errors))
+            download.install(tmp, dest)
+        except OSError as e:
+            warnings.warn(f"Cannot write {dest} ({e}); the download is kept in {cache}.",
+                          stacklevel=3)
+            download.install(tmp, cache / dest.name)
+    return data
 
 
 def payload(name, data_dir=None):
     """The verified, decompressed bytes of one file, found or downloaded."""
-    from filelock import FileLock
-
     dirs = search_dirs(data_dir)
-    found = _find(name, dirs)
+    found, data, corrupt = _find(name, dirs)
+    ours = [path for path in corrupt if _ours(path)]
+    for path in corrupt:
+        if path not in ours:
+            warnings.warn(_left_alone(path), stacklevel=2)
     if found is not None:
-        return found
-    target = dirs[0] if data_dir or os.environ.get("D2L_DATA_DIR") else cache_dir()
-    try:
-        target.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise DatasetUnavailable(f"{REMEDIES}\nCannot create {target}: {e}") from None
-    # One process downloads, the others wait and then find its verified copy.
-    with FileLock(str(target / ".download.lock"), timeout=600):
-        found = _find(name, [target])
-        return found if found is not None else _download(name, target)
+        for path in ours:
+            warnings.warn(f"{path} is corrupt or truncated; d2lutils wrote it, so it deletes it "
+                          f"and uses the good copy in {found.parent}.", stacklevel=2)
+            path.unlink(missing_ok=True)
+        return data
+    for path in ours:
+        warnings.warn(f"{path} is corrupt or truncated; d2lutils wrote it, so it is replacing "
+                      "it with a fresh download.", stacklevel=2)
+    named = named_dir(data_dir)
+    if ours:
+        dest = ours[0].with_name(f"{name}.gz")
+    elif named and not any(path.parent == named for path in corrupt):
+        dest = named / f"{name}.gz"
+    else:
+        dest = cache_dir() / f"{name}.gz"
+    data = _download(name, dest)
+    for path in ours:
+        if path != dest:  # e.g. a corrupt uncompressed copy beside the new .gz
+            path.unlink(missing_ok=True)
+    return data
 
 
 def parse_idx(data):

@@ -3,12 +3,13 @@
 `sgd` is built in chapter 3 (linear regression from scratch); `accuracy`,
 `evaluate_accuracy` and `fit` in chapter 4 (softmax regression from scratch).
 """
-import math
 import time
 
 import torch
 
-from .device import as_device, describe_device
+from . import checks
+from .device import _model_device, _sync, _use_channels_last, as_device, describe_device
+from .history import History
 from .plot import Animator
 
 
@@ -16,18 +17,21 @@ def sgd(params, lr, batch_size):
     """Minibatch SGD: p -= lr * p.grad / batch_size, then zero the gradients.
 
     Divide by batch_size when the loss was summed over the batch; pass 1 when it was averaged.
+    As in torch.optim, a parameter without a gradient is left alone.
     """
-    check_lr(lr)
+    if isinstance(params, torch.Tensor) or not hasattr(params, "__iter__"):
+        checks.fail("params", params, "a list of tensors", "use e.g. sgd([w, b], lr, batch_size)",
+                    TypeError)
+    lr, batch_size = check_lr(lr), checks.whole("batch_size", batch_size, 1)
     with torch.no_grad():
         for p in params:
-            p -= lr * p.grad / batch_size
-            p.grad.zero_()
+            if p.grad is not None:
+                p -= lr * p.grad / batch_size
+                p.grad.zero_()
 
 
-def check_lr(lr):
-    if not isinstance(lr, (int, float)) or isinstance(lr, bool) or not math.isfinite(lr) or lr <= 0:
-        raise ValueError(f"the learning rate must be a finite number > 0, got {lr!r}")
-    return lr
+def check_lr(lr, name="lr", fix=0.1):
+    return checks.positive(name, lr, fix)
 
 
 def accuracy(y_hat, y):
@@ -57,73 +61,30 @@ def evaluate_accuracy(net, data_iter, device=None):
     return correct.item() / max(n, 1)
 
 
-def _model_device(net):
-    if isinstance(net, torch.nn.Module):
-        for p in net.parameters():
-            return p.device
-    return torch.device("cpu")
-
-
-class History:
-    """What `fit` measured, one entry per finished epoch, and how the run ended."""
-
-    def __init__(self, device):
-        self.device = device
-        self.train_loss, self.train_acc, self.test_acc, self.examples_per_sec = [], [], [], []
-        self.status, self.message = "running", ""
-
-    def __len__(self):
-        return len(self.train_loss)
-
-    def summary(self):
-        if not self.train_loss:
-            return f"no epoch finished ({self.status}) on {self.device}"
-        parts = [f"loss {self.train_loss[-1]:.3g}"]
-        if self.train_acc[-1] is not None:
-            parts.append(f"train acc {self.train_acc[-1]:.3f}")
-        if self.test_acc[-1] is not None:
-            parts.append(f"test acc {self.test_acc[-1]:.3f}")
-        speed = sum(self.examples_per_sec) / len(self.examples_per_sec)
-        return ", ".join(parts) + f", {speed:,.0f} examples/sec on {self.device}"
-
-    def __repr__(self):
-        return f"History({len(self)} epochs, {self.status}: {self.summary()})"
-
-
 def _learning_rate(updater):
     if isinstance(updater, torch.optim.Optimizer):
         return updater.param_groups[0]["lr"]
     return getattr(updater, "lr", None)
 
 
-def _check_optimizer(updater):
-    if isinstance(updater, torch.optim.Optimizer):
-        for group in updater.param_groups:
-            lr = group["lr"]
-            if isinstance(lr, torch.Tensor):
-                lr = lr.item()
-            check_lr(lr)
-    elif not callable(updater):
-        raise ValueError("updater must be a torch.optim optimizer or a function of the batch size")
-
-
-def _use_channels_last(net, device):
-    """Whether to train `net` in the channels-last memory format: on the CPU, for 2-D conv nets.
-
-    oneDNN's CPU convolutions are faster on (n, h, w, c) data: 1.22x for one LeNet epoch on
-    2 cores (benchmarks/ab_channels_last.py). GPUs are left alone (not measured there).
-    """
-    if device.type != "cpu" or not isinstance(net, torch.nn.Module):
-        return False
-    convs = [m for m in net.modules() if isinstance(m, torch.nn.Conv2d)]
-    # a model the caller already put in channels-last format is left as it is
-    already = any(not m.weight.is_contiguous() for m in convs)
-    return bool(convs) and not already
-
-
-def _sync(device):
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
+def _check_fit_args(net, train_iter, test_iter, loss, updater, scheduler, on_epoch):
+    is_optimizer = isinstance(updater, torch.optim.Optimizer)
+    checks.kind("net", net, callable, "a model (an nn.Module or a function of X)",
+                "pass e.g. nn.Linear(2, 1)")
+    checks.kind("train_iter", train_iter, checks.iterable, "an iterable of (X, y) minibatches",
+                "use e.g. a loader from load_fashion_mnist")
+    checks.kind("test_iter", test_iter, checks.iterable, "an iterable of (X, y) minibatches or "
+                "None", "use e.g. a loader from load_fashion_mnist", optional=True)
+    checks.kind("loss", loss, callable, "a function of (y_hat, y)", "pass e.g. nn.CrossEntropyLoss()")
+    checks.kind("updater", updater, lambda u: is_optimizer or callable(u), "a torch.optim "
+                "optimizer or a function of the batch size", "pass e.g. torch.optim.SGD(...)")
+    checks.kind("scheduler", scheduler, lambda s: hasattr(s, "step"), "a learning-rate "
+                "scheduler or None", "use e.g. torch.optim.lr_scheduler.StepLR(optimizer, 5)",
+                optional=True)
+    checks.kind("on_epoch", on_epoch, callable, "a function of the history or None",
+                "pass e.g. on_epoch=print", optional=True)
+    for group in updater.param_groups if is_optimizer else ():
+        check_lr(group["lr"], "the optimizer's lr", "use e.g. torch.optim.SGD(params, lr=0.1)")
 
 
 def fit(net, train_iter, test_iter, loss, updater, num_epochs, device=None, scheduler=None,
@@ -139,14 +100,17 @@ def fit(net, train_iter, test_iter, loss, updater, num_epochs, device=None, sche
     scheduler: stepped once per epoch; ReduceLROnPlateau gets the test accuracy (use
     mode='max'), or the training loss when there is no test_iter.
     on_epoch(history): called after every epoch (the widgets use it).
-    A NaN or infinite loss stops training with a message; Ctrl-C stops it too; in
-    both cases the history so far is returned.
+    A run is "diverged" when its loss becomes nan or inf, which stops it, or when an
+    epoch's loss exceeds 100 times the first batch's (history.EXPLOSION), which does not:
+    a loss that explodes and then falls back still counts. Ctrl-C stops a run too; the
+    finished epochs are always kept in the returned history.
     On the CPU a network with 2-D convolutions trains in the channels-last memory format
     (faster there; the numbers agree up to rounding) and is given back in the usual one.
     """
-    if isinstance(num_epochs, bool) or not isinstance(num_epochs, int) or num_epochs < 1:
-        raise ValueError(f"num_epochs must be a whole number >= 1, got {num_epochs!r}")
-    _check_optimizer(updater)
+    _check_fit_args(net, train_iter, test_iter, loss, updater, scheduler, on_epoch)
+    num_epochs = checks.whole("num_epochs", num_epochs, 10)
+    points_per_epoch = checks.whole("points_per_epoch", points_per_epoch, 5)
+    plot = checks.flag("plot", plot)
     if device is None and not isinstance(net, torch.nn.Module):
         # a from-scratch model is a function of tensors we cannot move: train where the data are
         device = getattr(train_iter, "device", torch.device("cpu"))
@@ -164,6 +128,7 @@ def fit(net, train_iter, test_iter, loss, updater, num_epochs, device=None, sche
                             xlim=[0, num_epochs], legend=legend)
     num_batches = len(train_iter) if hasattr(train_iter, "__len__") else None
     every = max(1, num_batches // points_per_epoch) if num_batches else 50
+    first_loss = None  # the untrained model's loss, on the first batch: see check_explosion
     try:
         for epoch in range(num_epochs):
             if isinstance(net, torch.nn.Module):
@@ -188,6 +153,8 @@ def fit(net, train_iter, test_iter, loss, updater, num_epochs, device=None, sche
                     (l.sum() if l.dim() else l).backward()
                     updater(len(y) if l.dim() else 1)
                 batch_loss = l.detach().sum() if l.dim() else l.detach() * len(y)
+                if first_loss is None:
+                    first_loss = batch_loss / len(y)   # a tensor: no sync here
                 bad = ~torch.isfinite(batch_loss)
                 first_bad = torch.where(bad & (first_bad < 0), step, first_bad)
                 loss_sum += batch_loss
@@ -205,21 +172,13 @@ def fit(net, train_iter, test_iter, loss, updater, num_epochs, device=None, sche
             _sync(device)
             seconds = time.perf_counter() - start
             if first_bad.item() >= 0:
-                lr = _learning_rate(updater)
-                history.status = "diverged"
-                history.message = (
-                    f"Training diverged at epoch {epoch + 1}, step {first_bad.item() + 1}: the "
-                    f"loss became {'nan' if math.isnan(loss_sum.item()) else 'inf'}"
-                    + (f" with learning rate {lr:g}" if lr is not None else "")
-                    + ". Lower the learning rate (try a tenth of it) and re-initialise the model"
-                    f" (its weights are no longer finite). The {len(history)} finished epoch(s)"
-                    " are kept in the returned history.")
+                history.stop_nonfinite(epoch + 1, first_bad.item() + 1, loss_sum.item(),
+                                       _learning_rate(updater))
                 break
-            history.train_loss.append(loss_sum.item() / n)
-            history.train_acc.append(correct.item() / n if classify else None)
-            history.test_acc.append(evaluate_accuracy(net, test_iter, device)
-                                    if test_iter is not None and classify else None)
-            history.examples_per_sec.append(n / seconds)
+            history.add_epoch(loss_sum.item() / n, correct.item() / n if classify else None,
+                              evaluate_accuracy(net, test_iter, device)
+                              if test_iter is not None and classify else None, n / seconds)
+            history.check_explosion(first_loss.item(), _learning_rate(updater))
             if animator is not None:
                 animator.add(epoch + 1, (history.train_loss[-1], history.train_acc[-1],
                                          history.test_acc[-1]))
@@ -232,11 +191,10 @@ def fit(net, train_iter, test_iter, loss, updater, num_epochs, device=None, sche
             if on_epoch is not None:
                 on_epoch(history)
         else:
-            history.status = "finished"
+            history.end("finished")
     except KeyboardInterrupt:
-        history.status = "interrupted"
-        history.message = (f"Interrupted after {len(history)} finished epoch(s); "
-                           "they are kept in the returned history.")
+        history.end("interrupted", f"Interrupted after {len(history)} finished epoch(s); "
+                    "they are kept in the returned history.")
     finally:
         if channels_last:
             net.to(memory_format=torch.contiguous_format)

@@ -8,9 +8,21 @@ import math
 
 import matplotlib.pyplot as plt
 
+from . import checks
 from .plot import set_axes, use_svg_display
 
 POWERS_OF_TWO = (8, 16, 32, 64, 128, 256, 512, 1024)
+TRAIN_FN = "a function train_fn(lr, batch_size, num_epochs, optimizer, on_epoch) -> History"
+
+
+def _rates(name, values, example):
+    return checks.each(name, values, lambda n, v: checks.positive(n, v, 0.1),
+                       "finite numbers > 0", example)
+
+
+def _sizes(name, values, example):
+    return checks.each(name, values, lambda n, v: checks.whole(n, v, 64),
+                       "whole numbers >= 1", example)
 
 
 def _curves(ax, runs, highlight=None):
@@ -27,6 +39,10 @@ def sweep(train_fn, lrs, batch_sizes, num_epochs, optimizer=None):
     This is what the sliders would show, computed during the book build so the static
     page carries it. Each run is {'lr', 'batch_size', 'history'}.
     """
+    checks.kind("train_fn", train_fn, callable, TRAIN_FN, "pass the function itself")
+    lrs = _rates("lrs", lrs, [0.01, 0.1, 1.0])
+    batch_sizes = _sizes("batch_sizes", batch_sizes, [32, 256])
+    num_epochs = checks.whole("num_epochs", num_epochs, 3)
     use_svg_display()
     runs = []
     fig, axes = plt.subplots(1, len(batch_sizes), figsize=(3.2 * len(batch_sizes), 2.6),
@@ -56,16 +72,34 @@ def explore(train_fn, num_epochs=3, lr=0.1, lr_range=(1e-3, 10.0), batch_size=25
     import ipywidgets as w
     from IPython.display import display
 
-    lo, hi = (math.log10(v) for v in lr_range)
+    checks.kind("train_fn", train_fn, callable, TRAIN_FN, "pass the function itself")
+    num_epochs = checks.whole("num_epochs", num_epochs, 3)
+    bounds = _rates("lr_range", lr_range, (1e-3, 10.0))
+    if len(bounds) != 2 or not bounds[0] < bounds[1]:
+        checks.fail("lr_range", lr_range, "a pair (low, high) with 0 < low < high", (1e-3, 10.0))
+    lo, hi = bounds
+    lr = checks.positive("lr", lr, 0.1)
+    if not lo <= lr <= hi:
+        checks.fail("lr", lr, f"within lr_range, [{lo:g}, {hi:g}]",
+                    f"use e.g. lr={min(max(0.1, lo), hi):g}, or widen lr_range")
+    batch_sizes = _sizes("batch_sizes", batch_sizes, [32, 64, 128, 256])
+    batch_size = checks.whole("batch_size", batch_size, batch_sizes[0])
+    if batch_size not in batch_sizes:
+        checks.fail("batch_size", batch_size, f"one of batch_sizes, {tuple(batch_sizes)}",
+                    batch_sizes[0])
+    if optimizers is not None:
+        optimizers = checks.each("optimizers", optimizers, lambda n, v: v, "optimizer names",
+                                 ["SGD", "Adam"])
+    lo, hi = math.log10(lo), math.log10(hi)
     lr_box = w.FloatLogSlider(value=lr, base=10, min=lo, max=hi, step=0.25,
                               description="learning rate", readout_format=".3g",
                               style={"description_width": "initial"})
-    bs_box = w.Dropdown(options=list(batch_sizes), value=batch_size, description="batch size")
+    bs_box = w.Dropdown(options=batch_sizes, value=batch_size, description="batch size")
     ep_box = w.IntSlider(value=num_epochs, min=1, max=max(10, num_epochs), description="epochs")
     controls = [lr_box, bs_box, ep_box]
     opt_box = None
     if optimizers:
-        opt_box = w.Dropdown(options=list(optimizers), description="optimiser")
+        opt_box = w.Dropdown(options=optimizers, description="optimiser")
         controls.append(opt_box)
     train_button = w.Button(description="Train", button_style="primary", icon="play")
     clear_button = w.Button(description="Clear runs")
@@ -95,7 +129,7 @@ def explore(train_fn, num_epochs=3, lr=0.1, lr_range=(1e-3, 10.0), batch_size=25
         status.value = f"Training {label} ..."
 
         def on_epoch(h):
-            redraw((label, list(h.train_loss), "running"))
+            redraw((label, list(h.train_loss), h.status))   # 'diverged' once it explodes
             status.value = f"Training {label}: epoch {len(h)} of {ep_box.value}, {h.summary()}"
         try:
             h = train_fn(lr=lr_box.value, batch_size=bs_box.value, num_epochs=ep_box.value,

@@ -32,16 +32,10 @@ def test_try_gpu_prefers_cuda_then_mps(monkeypatch):
     assert d2lutils.try_gpu() == torch.device("mps")
 
 
-@pytest.mark.parametrize("bad", [-1, 1.5, "0", True])
-def test_try_gpu_rejects_bad_index(bad):
-    with pytest.raises(ValueError, match="non-negative integer"):
-        d2lutils.try_gpu(bad)
-
-
 def test_as_device_and_description():
     assert d2lutils.as_device("cpu") == torch.device("cpu")
     assert d2lutils.describe_device("cpu").startswith("cpu (")
-    with pytest.raises(ValueError, match="unknown device"):
+    with pytest.raises(ValueError, match="device must be 'cpu', 'cuda'.*got 'gpu0'"):
         d2lutils.as_device("gpu0")
     if not torch.cuda.is_available():
         with pytest.raises(ValueError, match="CUDA GPU"):

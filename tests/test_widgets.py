@@ -110,3 +110,29 @@ print(ipywidgets.__version__, box.runs[0][2], box.children[2].value[:5])
 
     expected = os.environ.get("D2L_EXPECT_IPYWIDGETS")
     assert not expected or version.startswith(expected + "."), version
+
+
+def softmax_train_fn(lr, batch_size, num_epochs, optimizer=None, on_epoch=None):
+    """Section 4.5's training function on a small subset."""
+    d2lutils.seed_everything(0)
+    net = nn.Sequential(nn.Flatten(), nn.Linear(784, 10))
+    train, test = d2lutils.load_fashion_mnist(batch_size, subset=(1000, 200), device="cpu")
+    return fit(net, train, test, nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=lr),
+               num_epochs, plot=False, on_epoch=on_epoch)
+
+
+def test_sweep_and_explorer_show_a_finite_explosion_as_diverged(fashion_files):
+    """Probe 8 of issue 16: at lr = 1e6 the loss stays finite (about 1e7) but has exploded."""
+    import matplotlib.pyplot as plt
+
+    runs = widgets.sweep(softmax_train_fn, lrs=[0.1, 1e6], batch_sizes=[100], num_epochs=2)
+    assert [r["history"].status for r in runs] == ["finished", "diverged"]
+    labels = [t.get_text() for t in plt.gcf().axes[0].get_legend().get_texts()]
+    assert labels == ["lr 0.1", "lr 1e+06 (diverged)"]
+    plt.close("all")
+    pytest.importorskip("ipywidgets")
+    box = widgets.explore(softmax_train_fn, num_epochs=2, lr=1e6, lr_range=(1e-3, 1e7),
+                          batch_size=128)
+    box.train(None)
+    assert box.runs[0][2] == "diverged"
+    assert "Training diverged in epoch 1" in box.children[2].value
