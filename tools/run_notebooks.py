@@ -21,6 +21,7 @@ clean clone, so it always runs every notebook.
 import argparse
 import hashlib
 import importlib.metadata
+import importlib.util
 import os
 import shutil
 import sys
@@ -235,6 +236,10 @@ def main(argv=None):
     args = parser.parse_args(argv)
     for key, value in DEFAULT_ENV.items():
         os.environ.setdefault(key, value)
+    spec = importlib.util.find_spec("d2lutils")   # what the kernels will import
+    if spec is None or Path(spec.origin).parent != ROOT / "d2lutils":
+        sys.exit(f"The kernels would import d2lutils from {spec.origin if spec else 'nowhere'}, not from "
+                 f"{ROOT / 'd2lutils'}: run `make setup` (pip install -e .) here, or set PYTHONPATH={ROOT}.")
     out = args.out.resolve()
     chosen = notebooks(args.notebooks)
     todo = [p for p in chosen if args.force or not up_to_date(p, out)]
