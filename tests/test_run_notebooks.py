@@ -25,7 +25,8 @@ GOOD = [
     new_markdown_cell("![a diagram](attachment:d.svg)", attachments={"d.svg": {"image/svg+xml": "PHN2Zy8+"}}),
 ]
 SILENT = [new_code_cell("x = 1", metadata={"tags": ["raises-exception"]})]
-STRAY = [new_code_cell("import matplotlib.pyplot as plt\nplt.plot([1, 2])\nplt.title('loud')")]
+STRAY = [new_markdown_cell("A plot:"),
+         new_code_cell("import matplotlib.pyplot as plt\nplt.plot([1, 2])\nplt.title('loud')")]
 
 
 def write(path, cells):
@@ -62,8 +63,8 @@ def test_a_cell_tagged_raises_exception_must_raise(run):
 
 
 def test_a_cell_that_shows_a_matplotlib_value_fails(run):
-    assert "Cell 0 shows a matplotlib return value under its figure, \"Text(0.5, 1.0, 'loud')\"" \
-        in run["proc"].stdout, run["proc"].stdout[-3000:]
+    assert "Cell 0 (notebook cell 1) shows a matplotlib return value under its figure, " \
+        "\"Text(0.5, 1.0, 'loud')\"" in run["proc"].stdout, run["proc"].stdout[-3000:]
     assert "end the cell with `plt.show()`" in run["proc"].stdout
     assert not (run["out"] / "stray.ipynb").exists()
 

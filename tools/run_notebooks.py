@@ -181,9 +181,10 @@ class BookRun:
         stray = [o for o in recorder.outputs if o.output_type == "execute_result"
                  and ARTIST_REPR.match(o.get("data", {}).get("text/plain", ""))]
         if stray:
-            raise AssertionError(f"{item.name} shows a matplotlib return value under its figure, "
-                                 f"{stray[0].data['text/plain'][:60]!r}: end the cell with `plt.show()` "
-                                 "or put `;` after its last call")
+            index = next(i for i, c in enumerate(item.parent.nb.cells) if c is item.cell)
+            raise AssertionError(f"{item.name} (notebook cell {index}) shows a matplotlib return value "
+                                 f"under its figure, {stray[0].data['text/plain'][:60]!r}: end the cell "
+                                 "with `plt.show()` or put `;` after its last call")
         return result
 
     def pytest_runtest_logreport(self, report):
