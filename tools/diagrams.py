@@ -98,7 +98,6 @@ class Drawing:
                 if numbers:
                     self.text(x + (j + 0.5) * cell, y + (i + 0.5) * cell + size * 0.36,
                               f"{values[i, j].item():g}", size, color=MUTED if is_pad else INK)
-        return x + cols * cell, y + rows * cell
 
     def outline(self, x, y, w, h, color=RED, width=2.5):
         self.rect(x, y, w, h, "none", color, width)
@@ -418,12 +417,12 @@ def batchnorm_channels():
 
 # 9.3 ------------------------------------------------------------------------------------------
 def _residual_shapes(c_in, c_out, stride, X):
-    conv1 = nn.Conv2d(c_in, c_out, 3, padding=1, stride=stride)
-    conv2 = nn.Conv2d(c_out, c_out, 3, padding=1)
-    Y = conv2(conv1(X))
-    shortcut = nn.Conv2d(c_in, c_out, 1, stride=stride)(X) if (stride, c_in) != (1, c_out) else X
+    """The input and output shapes of section 9.3's Residual block, and whether its shortcut is x."""
+    Y = nn.Conv2d(c_out, c_out, 3, padding=1)(nn.Conv2d(c_in, c_out, 3, padding=1, stride=stride)(X))
+    identity = (stride, c_in) == (1, c_out)
+    shortcut = X if identity else nn.Conv2d(c_in, c_out, 1, stride=stride)(X)
     assert Y.shape == shortcut.shape
-    return tuple(X.shape), tuple(conv1(X).shape), tuple(Y.shape)
+    return tuple(X.shape), tuple(Y.shape), identity
 
 
 def _box(d, x, y, w, text, fill="op", color=INK):
@@ -437,7 +436,7 @@ def residual_block():
                           "shortcut")
     ys = [390, 340, 300, 260, 220, 180, 140, 100]         # bottom to top, as the data flows
     for n, (c_out, stride) in enumerate([(8, 1), (16, 2)]):
-        x_in, _, out = _residual_shapes(8, c_out, stride, X)
+        x_in, out, identity = _residual_shapes(8, c_out, stride, X)
         cx, side = 210 + n * 340, 80 + n * 340
         d.text(cx - 50, 24, f"Residual(8, {c_out}" + (f", stride={stride})" if stride > 1 else ")"), 13,
                bold=True, mono=True)
@@ -453,7 +452,7 @@ def residual_block():
             else:
                 _box(d, cx, ys[k], 136, labels[k], "kernel" if "conv" in labels[k] else "op")
         d.line([(cx, ys[-1] - 13), (cx, 66)], INK, 1.2, arrow=True)
-        if stride == 1 and c_out == 8:
+        if identity:
             d.line([(cx, 380), (side, 380), (side, ys[6]), (cx - 15, ys[6])], BLUE, 1.6, arrow=True)
             d.text(side - 8, 264, "identity", 12, "end", BLUE)
             d.text(side + 8, 264, "x", 13, "start", BLUE, bold=True)
