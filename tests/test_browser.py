@@ -57,7 +57,11 @@ PAGE_FACTS = """() => {
       .filter((i) => i.complete && i.naturalWidth > 0).length);
   const explorers = [...document.querySelectorAll('.cell_input')]
     .filter((c) => /widgets\\.explore\\(/.test(c.innerText)).length;
-  return {images, errors, links, nav, launch, sweeps, explorers,
+  // code a reader scrolls sideways to read (outputs and tracebacks are not code)
+  const scrolling = [...document.querySelectorAll('div.cell_input pre, .bd-article div.highlight pre')]
+    .filter((p) => !p.closest('.cell_output') && p.scrollWidth > p.clientWidth + 1)
+    .map((p) => p.innerText.split('\\n').reduce((a, b) => (b.length > a.length ? b : a), ''));
+  return {images, errors, links, nav, launch, sweeps, explorers, scrolling,
           math: math.length,
           mathRendered: math.filter((m) => m.querySelector('mjx-container')).length,
           rawMath: math.filter((m) => !m.querySelector('mjx-container'))
@@ -204,7 +208,7 @@ def test_images_load_and_have_alt_text(reports):
                 if img["alt"] != "Open In Colab":
                     problems.append(f"{rel}: badge without alt text")
                 continue
-            if not img["src"].startswith("http://127.0.0.1"):
+            if not img["src"].startswith(("http://127.0.0.1", "data:")):   # data: the diagrams
                 problems.append(f"{rel}: image from another host: {img['src']}")
             elif not (img["complete"] and img["width"] > 0 and img["height"] > 0):
                 problems.append(f"{rel}: image did not load: {img['src']}")
@@ -372,3 +376,91 @@ def test_notebook_rendered_as_jupyter_does(browser, tmp_path, name):
     assert details.first.locator(":scope > :not(summary)").first.is_visible()
     page.screenshot(path=str(SHOTS / f"{name}-opened.png"))
     page.close()
+
+
+# Issue 18: the diagrams of tools/diagrams.py, and code that fits the column.
+CODE_COLUMN = """() => {
+  const pre = document.querySelector('div.cell_input pre');
+  const probe = document.createElement('span');
+  probe.textContent = 'x'.repeat(100);
+  pre.appendChild(probe);
+  const charWidth = probe.getBoundingClientRect().width / 100;
+  probe.remove();
+  const style = getComputedStyle(pre);
+  return (pre.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight)) / charWidth;
+}"""
+
+
+def diagram_pages(reports):
+    """{diagram: [pages that show it]}, matched by the SVG itself (MyST-NB writes a data: URI)."""
+    import nbtool
+    from diagrams import DIAGRAMS
+
+    found = {}
+    for name in DIAGRAMS:
+        src = "data:image/svg+xml;base64," + nbtool.diagram_data(name)
+        found[name] = [rel for rel, r in reports.items() if any(i["src"] == src for i in r["images"])]
+    return found
+
+
+def test_every_diagram_is_in_the_book_with_alt_text(reports):
+    """Fails until the lead has put each diagram into its notebook (the placement guide)."""
+    pages = diagram_pages(reports)
+    missing = sorted(name for name, where in pages.items() if not where)
+    assert not missing, f"diagrams no page shows yet: {missing}"
+    for name, where in pages.items():
+        for rel in where:
+            image = next(i for i in reports[rel]["images"] if i["src"].startswith("data:image/svg+xml"))
+            assert image["complete"] and image["width"] >= 600, (rel, name)
+            assert len(image["alt"]) > 40 and not image["alt"].startswith("Figure drawn"), (rel, name)
+
+
+def luminance_range(png):
+    import io
+
+    from PIL import Image
+
+    grey = Image.open(io.BytesIO(png)).convert("L")
+    histogram = grey.histogram()
+    total = sum(histogram)
+    mean = sum(i * n for i, n in enumerate(histogram)) / total / 255
+    darkest = next(i for i, n in enumerate(histogram) if n) / 255
+    return mean, darkest
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_diagrams_are_readable_in_both_themes(browser, server, reports, theme):
+    """Each diagram is a white card with dark ink in the light and the dark theme alike."""
+    import nbtool
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    pages = diagram_pages(reports)
+    assert all(pages.values()), "some diagrams are not in the book yet (see the test above)"
+    for name, where in pages.items():
+        page, errors = visit(browser, f"{server}/{where[0]}", theme=theme)
+        image = page.locator(f'img[src="data:image/svg+xml;base64,{nbtool.diagram_data(name)}"]').first
+        image.scroll_into_view_if_needed()
+        assert image.is_visible(), (name, theme)
+        box = image.bounding_box()
+        assert box["width"] >= 600 and box["height"] >= 200, (name, box)
+        mean, darkest = luminance_range(image.screenshot())
+        if name == "lenet.svg":
+            page.screenshot(path=str(SHOTS / f"diagram-{theme}.png"))
+        page.close()
+        assert not errors, errors
+        assert mean > 0.7 and darkest < 0.35, (name, theme, mean, darkest)   # light card, dark ink
+
+
+def test_code_column_holds_what_nbtool_allows(browser, server):
+    """nbtool check keeps code lines to CODE_COLUMNS characters; they must fit at 1280 px."""
+    import nbtool
+
+    page, _ = visit(browser, f"{server}/{SCREENSHOT_PAGES['plots']}")
+    columns = page.evaluate(CODE_COLUMN)
+    page.close()
+    assert nbtool.CODE_COLUMNS <= columns < nbtool.CODE_COLUMNS + 8, columns
+
+
+def test_no_code_block_scrolls_sideways(reports):
+    bad = {rel: r["scrolling"][:3] for rel, r in reports.items() if r["scrolling"]}
+    assert not bad, f"{len(bad)} pages, for example {dict(list(bad.items())[:5])}"

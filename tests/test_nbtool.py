@@ -1,5 +1,6 @@
 """The notebook-convention checker flags what it should, and every notebook passes it."""
 import json
+import re
 import subprocess
 import sys
 
@@ -82,3 +83,113 @@ def test_reference_page_parses_the_profile():
     assert prof["launches"] == (720 + 200) / 20     # the two launch rows of the table, per step
     assert abs(prof["gpu_ms"] - 6.931 / 20) < 1e-9 and abs(prof["cpu_ms"] - 65.071 / 20) < 1e-9
     assert reference_page._ms("12.5us") == 0.0125 and reference_page._ms("2s") == 2000
+
+
+# Issue 18: diagrams as attachments, citations, drawing code folded away, code that fits.
+DIAGRAM_CELL = "A figure:\n\n![Max and average pooling of a 3 x 3 input.](attachment:pooling.svg)"
+DRAWING = "fig, ax = plt.subplots()\n" + "".join(f"ax.plot([{i}, 2])\n" for i in range(5)) + "plt.show()"
+
+
+def with_cell(path, cell):
+    """Insert `cell` after the seed cell and sync, as `make sync` would."""
+    edit(path, lambda nb: nb["cells"].insert(3, cell))
+    nbtool.sync(path)
+    return json.loads(path.read_text())["cells"][3]
+
+
+def markdown(source):
+    return {"cell_type": "markdown", "metadata": {}, "source": source}
+
+
+def code(source, tags=()):
+    return {"cell_type": "code", "metadata": {"tags": list(tags)}, "source": source, "outputs": [],
+            "execution_count": None}
+
+
+def test_sync_embeds_the_diagram_a_cell_shows(nb_path):
+    import base64
+
+    import diagrams
+
+    cell = with_cell(nb_path, markdown(DIAGRAM_CELL))
+    svg = base64.b64decode(cell["attachments"]["pooling.svg"]["image/svg+xml"]).decode()
+    assert svg == diagrams.draw("pooling.svg")
+    assert nbtool.problems(nb_path) == []
+    edit(nb_path, lambda nb: nb["cells"][3].update(source="No figure any more."))
+    nbtool.sync(nb_path)
+    assert "attachments" not in json.loads(nb_path.read_text())["cells"][3]   # stale copy dropped
+
+
+@pytest.mark.parametrize("damage, expected", [
+    (lambda c: c["attachments"]["pooling.svg"].update({"image/svg+xml": "PHN2Zy8+"}),
+     "pooling.svg differs from what tools/diagrams.py draws"),
+    (lambda c: c.pop("attachments"), "which it does not carry"),
+    (lambda c: c.update(source="![](attachment:pooling.svg)"), "without alt text"),
+])
+def test_checker_flags_a_stale_missing_or_undescribed_diagram(nb_path, damage, expected):
+    with_cell(nb_path, markdown(DIAGRAM_CELL))
+    edit(nb_path, lambda nb: damage(nb["cells"][3]))
+    assert any(expected in p for p in nbtool.problems(nb_path)), nbtool.problems(nb_path)
+
+
+def test_drawing_code_must_be_folded_away(nb_path):
+    with_cell(nb_path, code(DRAWING))
+    assert any("tag it hide-input" in p for p in nbtool.problems(nb_path)), nbtool.problems(nb_path)
+    edit(nb_path, lambda nb: nb["cells"][3]["metadata"].update(tags=["hide-input"]))
+    assert nbtool.problems(nb_path) == []
+
+
+def test_short_plots_and_training_cells_stay_visible(nb_path):
+    with_cell(nb_path, code("fig, ax = plt.subplots()\nax.plot([1, 2])\nax.set_title('t')\nplt.show()"))
+    assert nbtool.problems(nb_path) == []
+    with_cell(nb_path, code("d2lutils.fit(net, train_iter)\n" + DRAWING))
+    assert nbtool.problems(nb_path) == []
+
+
+@pytest.mark.parametrize("cell", [
+    code("x = 1  # " + "a comment that runs on past the right-hand edge of the column " * 2),
+    markdown("Run this:\n\n```python\nprint('" + "x" * 80 + "')\n```"),
+])
+def test_code_lines_must_fit_the_books_column(nb_path, cell):
+    with_cell(nb_path, cell)
+    expected = f"longer than the book's code column of {nbtool.CODE_COLUMNS} characters"
+    assert any(expected in p for p in nbtool.problems(nb_path)), nbtool.problems(nb_path)
+
+
+@pytest.fixture
+def book_root(tmp_path, monkeypatch):
+    """A repository in tmp_path with the real references page and one notebook two folders down."""
+    (tmp_path / "book").mkdir()
+    (tmp_path / "book" / "references.md").write_text((ROOT / "book" / "references.md").read_text())
+    (tmp_path / "_config.yml").write_text((ROOT / "_config.yml").read_text())
+    monkeypatch.setattr(nbtool, "ROOT", tmp_path)
+    nbtool.reference_anchors.cache_clear()
+    yield tmp_path
+    nbtool.reference_anchors.cache_clear()
+
+
+@pytest.mark.parametrize("link, expected", [
+    ("../../book/references.md#ioffe-and-szegedy-2015", None),
+    ("../../book/references.md#ioffe-2015", "has no heading for"),
+    ("../book/references.md#ioffe-and-szegedy-2015", "not book/references.md from here"),
+])
+def test_citations_link_to_an_entry_of_the_references_page(book_root, link, expected):
+    path = book_root / "notebooks" / "09_chapter" / "01_test.ipynb"
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps(good_notebook()))
+    with_cell(path, markdown(f"As shown by [Ioffe and Szegedy, 2015]({link})."))
+    found = nbtool.problems(path)
+    assert found == [] if expected is None else any(expected in p for p in found), found
+
+
+def test_every_reference_has_a_link_and_is_cited_by_a_section():
+    page = (ROOT / "book" / "references.md").read_text()
+    entries = re.split(r"(?m)^### ", page)[1:]
+    assert len(entries) >= 30
+    headings = [e.split("\n", 1)[0] for e in entries]
+    assert headings == sorted(headings, key=lambda h: h.lower().replace(",", ""))   # by author
+    assert len(set(headings)) == len(headings)
+    link = re.compile(r"\]\(https://(doi\.org|arxiv\.org|jmlr\.org|proceedings\.mlr\.press|www\.cs\.)")
+    for entry in entries:
+        assert link.search(entry), entry
+        assert re.search(r"\]\((\.\./notebooks/|intro\.md)", entry), entry

@@ -7,7 +7,7 @@ import nbformat
 import pytest
 import run_notebooks
 from layout import ROOT
-from nbformat.v4 import new_code_cell, new_notebook
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 GOOD = [
     # fit's live plot: one display, redrawn in place; the book must show the last frame
@@ -19,8 +19,14 @@ GOOD = [
                   metadata={"tags": ["raises-exception"]}),
     new_code_cell("print('after the error')"),
     new_code_cell("import os\nprint(sorted(os.listdir('.')))"),   # the kernel's working folder
+    # a closing `;` hides the value, as in Jupyter (nbval alone runs cells without history,
+    # and IPython then looks for the `;` in the wrong cell)
+    new_code_cell("import matplotlib.pyplot as plt\nplt.plot([1, 2])\nplt.title('quiet');"),
+    new_markdown_cell("![a diagram](attachment:d.svg)", attachments={"d.svg": {"image/svg+xml": "PHN2Zy8+"}}),
 ]
 SILENT = [new_code_cell("x = 1", metadata={"tags": ["raises-exception"]})]
+STRAY = [new_markdown_cell("A plot:"),
+         new_code_cell("import matplotlib.pyplot as plt\nplt.plot([1, 2])\nplt.title('loud')")]
 
 
 def write(path, cells):
@@ -34,15 +40,16 @@ def write(path, cells):
 def run(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("run")
     good, silent = write(tmp / "good.ipynb", GOOD), write(tmp / "silent.ipynb", SILENT)
+    stray = write(tmp / "stray.ipynb", STRAY)
     out = tmp / "executed"
     proc = subprocess.run([sys.executable, str(ROOT / "tools" / "run_notebooks.py"), "--out", str(out),
-                           "--stage", str(tmp / "stage"), str(good), str(silent)],
+                           "--stage", str(tmp / "stage"), str(good), str(silent), str(stray)],
                           capture_output=True, text=True, cwd=tmp)
     return {"proc": proc, "good": good, "silent": silent, "out": out}
 
 
 def outputs(path):
-    return [c["outputs"] for c in json.loads(path.read_text())["cells"]]
+    return [c.get("outputs") for c in json.loads(path.read_text())["cells"]]
 
 
 def text(output):
@@ -55,8 +62,15 @@ def test_a_cell_tagged_raises_exception_must_raise(run):
     assert not (run["out"] / "silent.ipynb").exists()   # no executed copy of a failed run
 
 
+def test_a_cell_that_shows_a_matplotlib_value_fails(run):
+    assert "Cell 0 (notebook cell 1) shows a matplotlib return value under its figure, " \
+        "\"Text(0.5, 1.0, 'loud')\"" in run["proc"].stdout, run["proc"].stdout[-3000:]
+    assert "end the cell with `plt.show()`" in run["proc"].stdout
+    assert not (run["out"] / "stray.ipynb").exists()
+
+
 def test_executed_copy_keeps_what_jupyter_shows(run):
-    plot, panel, error, after, folder = outputs(run["out"] / "good.ipynb")
+    plot, panel, error, after, folder, quiet, diagram = outputs(run["out"] / "good.ipynb")
     assert [text(o) for o in plot] == ["'last frame'"]       # display updates applied
     assert [text(o) for o in panel] == ["panel 2\n"]          # clear_output(wait=True) honoured
     assert error[0]["output_type"] == "error" and error[0]["ename"] == "ValueError"
@@ -65,6 +79,9 @@ def test_executed_copy_keeps_what_jupyter_shows(run):
     assert sys.prefix not in traceback and str(ROOT) not in traceback
     assert text(after[0]) == "after the error\n"
     assert text(folder[0]) == "['good.ipynb']\n"   # a folder of its own, nothing else in it
+    assert [o["output_type"] for o in quiet] == ["display_data"]   # the figure, no Text(...)
+    cells = json.loads((run["out"] / "good.ipynb").read_text())["cells"]
+    assert "".join(cells[-1]["attachments"]["d.svg"]["image/svg+xml"]) == "PHN2Zy8+"   # diagrams kept
 
 
 def test_up_to_date_follows_the_notebook(run, monkeypatch):

@@ -1,11 +1,16 @@
 """Keep the book's notebooks to the conventions in CONTRIBUTING.md.
 
-    python tools/nbtool.py sync   [NOTEBOOK ...]  # rewrite badge + setup cell, strip outputs
+    python tools/nbtool.py sync   [NOTEBOOK ...]  # badge, setup cell, diagrams; strip outputs
     python tools/nbtool.py check  [NOTEBOOK ...]  # report every convention a notebook breaks
     python tools/nbtool.py toc                    # rewrite _toc.yml from the chapter folders
 
 Both read the repository address from `repository.url` in _config.yml, the only place it lives.
+A markdown cell that shows `![alt text](attachment:NAME.svg)` gets the diagram NAME.svg that
+tools/diagrams.py draws, embedded as the cell's attachment.
 """
+import ast
+import base64
+import functools
 import json
 import re
 import sys
@@ -82,7 +87,7 @@ PARTS = [  # (caption, chapter folders); sections are the MM_*.ipynb files in ea
     ("Optimisation", ["10_optimisation"]),
 ]
 BOOK_START = ["book/how_to_use", "book/notation"]
-APPENDICES = ["book/glossary", "book/reference_results"]
+APPENDICES = ["book/glossary", "book/references", "book/reference_results"]
 
 
 def toc_text():
@@ -120,6 +125,42 @@ def tags(cell):
     return cell.get("metadata", {}).get("tags", [])
 
 
+ATTACHMENT = re.compile(r"!\[([^\]]*)\]\(attachment:([^)\s]+)\)")
+REFERENCE_LINK = re.compile(r"\]\(((?:\.\./)+book/references\.md)#([^)\s]*)\)")
+# Characters of code that fit in the book's code column at a 1280-pixel-wide window (measured
+# in Chromium: 684 px of 14 px monospace; tests/test_browser.py checks it stays true).
+CODE_COLUMNS = 77
+# A code cell is "drawing code" when at least DRAWING_STATEMENTS of its statements, and at
+# least half of them, call a figure method (plt., ax., fig., axes[0]. ...) or a drawing helper
+# (draw_*, Rectangle(...)); the book should then show the figure and fold the code away.
+DRAWING_STATEMENTS = 6
+FIGURE_NAMES = {"plt", "ax", "axs", "axes", "axk", "fig", "cax"}
+DRAWING_CALLS = ("draw_", "grid_axes", "Rectangle", "Circle", "FancyArrowPatch", "Polygon")
+HIDDEN = {"hide-input", "remove-input", "remove-cell"}
+
+
+@functools.cache
+def diagram_data(name):
+    """The base64 SVG of a diagram of tools/diagrams.py, or None if there is no such diagram."""
+    import diagrams  # torch: imported only for notebooks that show a diagram
+
+    if name not in diagrams.DIAGRAMS:
+        return None
+    return base64.b64encode(diagrams.draw(name).encode()).decode()
+
+
+def sync_diagrams(cell):
+    """Embed every diagram the markdown cell shows; drop attachments it no longer shows."""
+    shown = [name for _, name in ATTACHMENT.findall(src(cell))]
+    kept = {name: data for name, data in cell.get("attachments", {}).items() if name in shown}
+    for name in shown:
+        if diagram_data(name):
+            kept[name] = {"image/svg+xml": diagram_data(name)}
+    cell.pop("attachments", None)
+    if kept:
+        cell["attachments"] = kept
+
+
 def sync(path):
     nb = json.loads(path.read_text())
     cells = nb["cells"]
@@ -141,6 +182,8 @@ def sync(path):
         c["metadata"].pop("execution", None)
         if c["cell_type"] == "code":
             c["outputs"], c["execution_count"] = [], None
+        if c["cell_type"] == "markdown":
+            sync_diagrams(c)
         c.setdefault("id", f"cell-{i}")
         if isinstance(c["source"], list):
             c["source"] = "".join(c["source"])
@@ -150,6 +193,61 @@ def sync(path):
     }
     nb["nbformat"], nb["nbformat_minor"] = 4, 5
     path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
+
+
+def _is_drawing(statement):
+    for node in ast.walk(statement):
+        if isinstance(node, ast.Call):
+            f = node.func
+            if isinstance(f, ast.Name) and f.id.startswith(DRAWING_CALLS):
+                return True
+            while isinstance(f, (ast.Attribute, ast.Subscript, ast.Call)):
+                f = f.func if isinstance(f, ast.Call) else f.value
+            if node.func is not f and isinstance(f, ast.Name) and f.id in FIGURE_NAMES:
+                return True
+    return False
+
+
+def drawing_statements(source):
+    """(statements, drawing statements) of a code cell; (0, 0) if it is not plain Python."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return 0, 0
+    simple = [n for n in ast.walk(tree) if isinstance(n, (ast.Expr, ast.Assign, ast.AugAssign, ast.Return))
+              and not (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant))]   # docstrings
+    return len(simple), sum(map(_is_drawing, simple))
+
+
+def code_lines(cell):
+    """The lines of code a reader sees: a code cell's, or those of a markdown cell's code blocks."""
+    if cell["cell_type"] == "code":
+        return src(cell).split("\n")
+    blocks = [t.content for t in plain_render._md.parse(src(cell)) if t.type in ("fence", "code_block")]
+    return "".join(blocks).split("\n")
+
+
+@functools.cache
+def reference_anchors():
+    """The anchors of book/references.md: its headings, slugged as MyST and GitHub do."""
+    page = ROOT / "book" / "references.md"
+    headings = re.findall(r"(?m)^#+\s+(.*?)\s*$", page.read_text()) if page.is_file() else []
+    return {re.sub(r"[^\w\- ]", "", h.lower().replace(" ", "-")) for h in headings}
+
+
+def diagram_problems(i, cell):
+    out = []
+    attachments = cell.get("attachments", {})
+    for alt, name in ATTACHMENT.findall(src(cell)):
+        if not alt.strip():
+            out.append(f"cell {i} shows {name} without alt text: say in words what it shows")
+        data = attachments.get(name, {}).get("image/svg+xml")
+        data = "".join(data) if isinstance(data, list) else data
+        if name not in attachments:
+            out.append(f"cell {i} shows attachment {name}, which it does not carry (run `make sync`)")
+        elif diagram_data(name) and data != diagram_data(name):
+            out.append(f"cell {i}: {name} differs from what tools/diagrams.py draws (run `make sync`)")
+    return out
 
 
 def problems(path):
@@ -184,6 +282,24 @@ def problems(path):
     for i, c in enumerate(cells[2:], start=2):
         if c["cell_type"] == "code" and "remove-cell" in tags(c) and "assert" not in src(c):
             out.append(f"cell {i} is hidden (remove-cell) but asserts nothing")
+        if c["cell_type"] == "markdown":
+            out += diagram_problems(i, c)
+            for rel, anchor in REFERENCE_LINK.findall(src(c)):
+                if (path.parent / rel).resolve() != ROOT / "book" / "references.md":
+                    out.append(f"cell {i} links to {rel}, which is not book/references.md from here")
+                elif anchor not in reference_anchors():
+                    out.append(f"cell {i} cites #{anchor}, which book/references.md has no heading for")
+        if "remove-cell" in tags(c) or "remove-input" in tags(c):
+            continue
+        long = [len(line) for line in code_lines(c) if len(line) > CODE_COLUMNS]
+        if long:
+            out.append(f"cell {i}: {len(long)} code line(s) longer than the book's code column of "
+                       f"{CODE_COLUMNS} characters (longest {max(long)})")
+        n, drawing = drawing_statements(src(c)) if c["cell_type"] == "code" else (0, 0)
+        if drawing >= DRAWING_STATEMENTS and 2 * drawing >= n and "fit(" not in src(c) \
+                and not HIDDEN & set(tags(c)):
+            out.append(f"cell {i} is drawing code ({drawing} of its {n} statements): tag it hide-input, "
+                       "so that the book shows the figure and folds the code away")
     if "## Summary" not in markdown:
         out.append("no '## Summary' section")
     if "## Exercises" not in markdown:

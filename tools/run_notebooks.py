@@ -7,15 +7,17 @@ empty folder under _build/nbval and run there by nbval in a kernel of this Pytho
 notebook can lean on a relative path or a file another one wrote. nbval runs every code
 cell; in lax mode it compares no outputs, so the checks are the notebooks' own hidden
 `assert` cells. A cell tagged `raises-exception` may raise, and must: nbval accepts such a
-cell when it raises nothing, so the plugin below fails it.
+cell when it raises nothing, so the plugin below fails it. It also fails a cell whose value is
+a matplotlib object (`Text(...)`, `<Axes: ...>`): the book would print it under the figure.
+Cells run as in Jupyter, with history on, so that a closing `;` hides a cell's value.
 
 The executed copies, with their outputs, go to _build/executed (or --out). `make test-book`
 builds the book from them, and they are added to Jupyter Book's execution cache, so that
 `make book` shows this same execution instead of running every notebook again.
 
 A notebook whose executed copy is up to date is not run again: its fingerprint (the
-notebook, d2lutils' sources, torch's version and the environment variables that change
-results) matches the one recorded in the copy. --force runs everything. CI starts from a
+notebook, d2lutils' sources, this runner, torch's version and the environment variables that
+change results) matches the one recorded in the copy. --force runs everything. CI starts from a
 clean clone, so it always runs every notebook.
 """
 import argparse
@@ -23,6 +25,7 @@ import hashlib
 import importlib.metadata
 import importlib.util
 import os
+import re
 import shutil
 import sys
 import sysconfig
@@ -46,6 +49,9 @@ def result_env():
     """The environment variables that change results, with the run's defaults filled in."""
     return {key: os.environ.get(key, DEFAULT_ENV.get(key, "")) for key in RESULT_ENV}
 OUTPUT_TYPES = ("stream", "display_data", "execute_result", "error")
+# What a drawing call returns, shown as a cell's value: Text(9, 2.8, '...'), <Axes: ...>,
+# <matplotlib.legend.Legend at 0x...>, [<matplotlib.lines.Line2D at 0x...>]
+ARTIST_REPR = re.compile(r"\[?(?:<matplotlib\.|<Axes[:>]|Text\(|Line2D\()")
 # Where this machine keeps Python's packages: a traceback in the book names the file as
 # .../site-packages/torch/nn/init.py, not as the build machine's path to it.
 MACHINE_PATHS = {sysconfig.get_paths()["purelib"]: ".../site-packages",
@@ -55,6 +61,7 @@ MACHINE_PATHS = {sysconfig.get_paths()["purelib"]: ".../site-packages",
 def fingerprint(path):
     """What the executed copy of `path` depends on, hashed."""
     h = hashlib.sha256(Path(path).read_bytes())
+    h.update(Path(__file__).read_bytes())   # this runner shapes the outputs it records
     for p in sorted((ROOT / "d2lutils").glob("*.py")):
         h.update(p.name.encode() + p.read_bytes())
     h.update(importlib.metadata.version("torch").encode())
@@ -136,7 +143,7 @@ class BookRun:
         if state is None:
             state = self.state[nbfile.nodeid] = {"msg_id": None, "cell": None, "by_id": {},
                                                  "start": time.perf_counter(), "count": 0}
-            read, execute = nbfile.get_kernel_message, nbfile.kernel.execute_cell_input
+            read = nbfile.get_kernel_message
 
             def get_kernel_message(timeout=None, stream="iopub"):
                 msg = read(timeout=timeout, stream=stream)
@@ -145,8 +152,11 @@ class BookRun:
                     state["cell"].add(msg)
                 return msg
 
-            def execute_cell_input(*args, **kwargs):
-                state["msg_id"] = execute(*args, **kwargs)
+            def execute_cell_input(cell_input, allow_stdin=None):
+                # as Jupyter and Colab run a cell: with store_history, without which IPython
+                # checks the previous cell for a closing `;` and shows the value anyway
+                state["msg_id"] = nbfile.kernel.kc.execute(cell_input, store_history=True,
+                                                           allow_stdin=allow_stdin, stop_on_error=False)
                 return state["msg_id"]
 
             nbfile.get_kernel_message = get_kernel_message
@@ -169,6 +179,13 @@ class BookRun:
         if "raises-exception" in item.cell.metadata.get("tags", []) and \
                 not any(o.output_type == "error" for o in recorder.outputs):
             raise AssertionError(f"cell {item.name} is tagged raises-exception but raised nothing")
+        stray = [o for o in recorder.outputs if o.output_type == "execute_result"
+                 and ARTIST_REPR.match(o.get("data", {}).get("text/plain", ""))]
+        if stray:
+            index = next(i for i, c in enumerate(item.parent.nb.cells) if c is item.cell)
+            raise AssertionError(f"{item.name} (notebook cell {index}) shows a matplotlib return value "
+                                 f"under its figure, {stray[0].data['text/plain'][:60]!r}: end the cell "
+                                 "with `plt.show()` or put `;` after its last call")
         return result
 
     def pytest_runtest_logreport(self, report):
