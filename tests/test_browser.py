@@ -452,7 +452,7 @@ def test_diagrams_are_readable_in_both_themes(browser, server, reports, theme):
 
 
 def test_code_column_holds_what_nbtool_allows(browser, server):
-    """nbtool check keeps code lines to CODE_COLUMNS characters; they must fit at 1280 px."""
+    """nbtool's CODE_COLUMNS is what fits at 1280 px (longer lines wrap: see the next test)."""
     import nbtool
 
     page, _ = visit(browser, f"{server}/{SCREENSHOT_PAGES['plots']}")
