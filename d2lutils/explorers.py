@@ -1,11 +1,9 @@
 """Explorers for the static book: runs computed in Python, picked with sliders on the page.
 
-`sweep_explorer` trains a grid of learning rates by batch sizes; `trajectory_explorer` shows 2-D
-optimiser paths computed by the notebook's own optimiser. Each displays one self-contained HTML
-output: no kernel, library or network. Python draws everything (the axes as a picture, every run
-in SVG over it) and the script only picks the run that stands out, so the output reads right
-where scripts do not run too (a PDF, a renderer that strips them): the first choice, disabled
-controls, a table of all runs. `widgets.explore` stays the live control for a kernel.
+Each shows one self-contained HTML output (no kernel, library or network). Python draws it all,
+the axes as a picture and every run in SVG over it; the script only picks the run that stands
+out. So it also reads right where no script runs (a PDF, a renderer that strips scripts): the
+first choice, disabled controls, a table of all runs. `widgets.explore` is the live control.
 """
 import base64
 import contextlib
@@ -151,7 +149,7 @@ def _show(kind, title, axes, svg, key, fields, runs, looks, pick):
     payload = json.dumps({"kind": kind, "names": names, "labels": labels, "looks": looks, "runs": runs},
                          allow_nan=False)
     payload = payload.replace("<", "\\u003c")   # so that no "</script>" in a string can end it
-    uid = "d2lx-" + hashlib.sha1(f"{next(_serial)}{payload}".encode()).hexdigest()[:10]
+    uid = "d2lx-" + hashlib.sha256(f"{next(_serial)}{payload}".encode()).hexdigest()[:10]
     rows = [[labels[a][divmod(i, n)[a]] for a in range(len(axes))] + [r["readout"][k] for k in fields]
             for i, r in enumerate(runs)]
     readout = runs[pick]["readout"]
@@ -180,10 +178,10 @@ def sweep_explorer(train_fn, lrs, batch_sizes, num_epochs, optimizer=None,
                    title="Learning rate and batch size"):
     """Train every (lr, batch size) pair, then show the runs behind a learning-rate slider and
     batch-size buttons, the middle lr and the smallest batch size first; returns the runs,
-    [{'lr', 'batch_size', 'history'}, ...], lr-major. Built in section 3.4.
+    [{'lr', 'batch_size', 'history'}, ...], lr-major. Used in sections 3.4, 4.5, 5.3, 8.5, 10.7.
 
     `train_fn(lr=, batch_size=, num_epochs=, optimizer=, on_epoch=)` returns `fit`'s History, as
-    for `widgets.sweep`; what it prints is dropped. The slider's stops are evenly spaced, so give
+    for `widgets.sweep`; what it prints is dropped. The slider's stops are evenly spaced: give
     log-spaced lrs.
     """
     if not callable(train_fn):
@@ -235,7 +233,7 @@ def trajectory_explorer(f, trajectories, xlim, ylim, param_name=None, minimum=No
                         title="Optimiser trajectories"):
     """Show 2-D optimiser paths over the contour lines of f behind a learning-rate slider and a
     slider for a second hyperparameter, `param_name` (momentum, beta, ...), the middle values
-    first. Built in section 10.5.
+    first. Used in sections 10.3, 10.5 and 10.6.
 
     trajectories maps (lr, value) -> a (steps + 1, 2) tensor or array that the notebook's own
     optimiser computed (lr -> path when param_name is None); f maps (..., 2) tensors to values;
