@@ -13,6 +13,7 @@ import io
 import itertools
 import json
 import math
+import statistics
 
 import numpy as np
 import torch
@@ -193,8 +194,11 @@ def sweep_explorer(train_fn, lrs, batch_sizes, num_epochs, optimizer=None,
         runs = [{"lr": lr, "batch_size": bs, "history": train_fn(
                     lr=lr, batch_size=bs, num_epochs=num_epochs, optimizer=optimizer, on_epoch=None)}
                 for lr, bs in itertools.product(lrs, batch_sizes)]   # lr-major: the page's order
-    losses = [v for r in runs for v in r["history"].train_loss if math.isfinite(v) and v > 0] or [1.0]
-    lo, hi = min(losses) / 1.3, max(losses) * 1.3
+    positive = lambda values: [v for v in values if math.isfinite(v) and v > 0]   # noqa: E731
+    losses = positive(v for r in runs for v in r["history"].train_loss) or [1.0]
+    starts = positive(r["history"].train_loss[0] for r in runs if r["history"].train_loss) or losses
+    # a loss far above where the runs start is off the scale: it is drawn on the top edge
+    lo, hi = min(losses) / 1.3, min(max(losses), 100 * statistics.median(starts)) * 1.3
     fig, ax, to_px = _axes("epoch", "training loss", [0.7, num_epochs + 0.3], [lo, hi], yscale="log")
     ax.xaxis.get_major_locator().set_params(integer=True)
     bodies, data = [], []
@@ -219,7 +223,8 @@ def sweep_explorer(train_fn, lrs, batch_sizes, num_epochs, optimizer=None,
     svg = _figure(fig, ax, "Training loss per epoch: the selected run bold, the others faint", bodies,
                   SWEEP_LOOKS, pick)
     key = ("Bold blue: the selected run. Grey: the other learning rates at this batch size; faint: "
-           "the other batch sizes. Dashed, with a red cross where it failed: diverged.")
+           "the other batch sizes. Dashed, with a red cross where it failed: diverged. Losses far above "
+           "the first epoch's run along the top edge.")
     fields = {"status": "status", "loss": "final training loss", "train_acc": "train accuracy",
               "test_acc": "test accuracy", "speed": "examples/sec"}
     axes = [("learning rate", [f"{v:g}" for v in lrs], False),

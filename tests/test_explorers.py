@@ -136,6 +136,23 @@ def test_sweep_curve_is_drawn_where_the_axes_say(shown):
             assert y == pytest.approx(view[1] + (1 - up) * view[3], abs=0.2)
 
 
+def test_sweep_draws_losses_far_above_the_start_on_the_top_edge(shown):
+    def train_fn(lr, batch_size, num_epochs, optimizer=None, on_epoch=None):
+        h = fake_history(0.1, batch_size, num_epochs)
+        if lr == 1.0:                                   # finishes, but at 1e12: off the scale
+            h.train_loss = [10.0 ** (3 * e) for e in range(num_epochs)]
+        return h
+
+    explorers.sweep_explorer(train_fn, [0.1, 1.0], [16], 5)
+    root, data = card(shown[-1])
+    top = float(root.select_one("svg svg")["viewbox"].split()[1])
+    ys = [[float(p.split(",")[1]) for p in re.findall(r"[-\d.]+,[-\d.]+", g.select_one("path")["d"])]
+          for g in root.select("g[data-run]")]
+    assert min(ys[0]) > top + 20                        # the normal run is well inside
+    assert ys[1][0] > top + 20 and ys[1][1:] == [pytest.approx(top, abs=0.1)] * 4   # 1e3 and up
+    assert data["runs"][1]["train_loss"][-1] == 1e12 and data["runs"][1]["readout"]["loss"] == "1e+12"
+
+
 def test_ids_are_unique_across_explorers_on_one_page(shown):
     sweep(shown)
     sweep(shown)                                        # the very same runs twice
