@@ -106,21 +106,6 @@ def _axes(xlabel, ylabel, xlim, ylim, yscale="linear"):
     return fig, ax, lambda xy: ax.transData.transform(np.asarray(xy, float)) * [1, -1] + [0, fig.bbox.height]
 
 
-def _figure(fig, ax, title, bodies, looks, pick):
-    """An SVG: the figure as a PNG and, over its axes (which clip them), the runs' bodies."""
-    png = io.BytesIO()
-    fig.savefig(png, format="png", dpi=2 * fig.dpi)   # twice the pixels: sharp on HiDPI screens
-    w, h = fig.bbox.width, fig.bbox.height
-    x, y, aw, ah = ax.bbox.x0, h - ax.bbox.y1, ax.bbox.width, ax.bbox.height   # y downwards
-    runs = "".join(f'<g data-run="{i}" data-look="{look}" fill="none" '
-                   + " ".join(f'{k}="{v}"' for k, v in looks[look].items()) + f">{body}</g>"
-                   for i, body in enumerate(bodies) for look in ["sel" if i == pick else "far"])
-    return (f'<svg viewBox="0 0 {w:.0f} {h:.0f}" role="img"><title>{title}</title><image width="{w:.0f}" '
-            f'height="{h:.0f}" href="data:image/png;base64,{base64.b64encode(png.getvalue()).decode()}"/>'
-            f'<svg x="{x:.1f}" y="{y:.1f}" width="{aw:.1f}" height="{ah:.1f}" '
-            f'viewBox="{x:.1f} {y:.1f} {aw:.1f} {ah:.1f}">{runs}</svg></svg>')
-
-
 def _line(pts, attrs=""):
     return f'<path d="M{" L".join(f"{x:.1f},{y:.1f}" for x, y in pts)}" {attrs}/>'
 
@@ -140,19 +125,25 @@ def _control(uid, axis, name, labels, index, radio):
             f'<output for="{uid}">{labels[index]}</output></p>')
 
 
-def _show(kind, title, axes, svg, key, fields, runs, looks, pick):
-    """Display the card (controls, figure, readout, a table of all runs) with its script.
+def _show(kind, title, axes, figure, runs, looks, pick, key):
+    """Display the card: controls, figure, readout, a table of all runs, and the script.
 
     axes: [(name, labels, radio)], the learning rate and maybe a second hyperparameter, whose
-    values vary fastest: run i has learning rate i // n and second value i % n."""
+    values vary fastest (run i: learning rate i // n, second value i % n). figure: (fig, ax,
+    title, bodies), the bodies in pixels of fig; run["readout"]: what to say about it."""
     labels, n = [values for _, values, _ in axes], len(runs) // len(axes[0][1])
-    names = [a[0] for a in axes] + list(fields.values())
+    fields = [k for k in runs[0]["readout"] if k != "run"]
+    names = [a[0] for a in axes] + fields
     payload = json.dumps({"kind": kind, "names": names, "labels": labels, "looks": looks, "runs": runs},
-                         allow_nan=False)
-    payload = payload.replace("<", "\\u003c")   # so that no "</script>" in a string can end it
+                         allow_nan=False).replace("<", "\\u003c")   # no "</script>" in a string
     uid = "d2lx-" + hashlib.sha256(f"{next(_serial)}{payload}".encode()).hexdigest()[:10]
     rows = [[labels[a][divmod(i, n)[a]] for a in range(len(axes))] + [r["readout"][k] for k in fields]
             for i, r in enumerate(runs)]
+    fig, ax, svg_title, bodies = figure
+    png = io.BytesIO()
+    fig.savefig(png, format="png", dpi=2 * fig.dpi)   # twice the pixels: sharp on HiDPI screens
+    w, h = fig.bbox.width, fig.bbox.height
+    box = f"{ax.bbox.x0:.1f} {h - ax.bbox.y1:.1f} {ax.bbox.width:.1f} {ax.bbox.height:.1f}"   # y down
     readout = runs[pick]["readout"]
     page = "".join([
         f'<style>{CSS}</style><div class="d2l-explorer d2l-explorer-{kind}" id="{uid}">',
@@ -160,8 +151,15 @@ def _show(kind, title, axes, svg, key, fields, runs, looks, pick):
         "does not run here; the table under <i>All runs</i> lists every run.</p>",
         *(_control(f"{uid}-{a}", a, name, values, divmod(pick, n)[a], radio)
           for a, (name, values, radio) in enumerate(axes)),
-        f'{svg}<p class="key">{key}</p><p aria-live="polite"><b data-field="run">{readout["run"]}</b></p>',
-        "<dl>", *(f'<dt>{name}</dt><dd data-field="{k}">{readout[k]}</dd>' for k, name in fields.items()),
+        # the picture with, over its axes (a nested <svg>, which clips them), every run
+        f'<svg viewBox="0 0 {w:.0f} {h:.0f}" role="img"><title>{svg_title}</title><image width="{w:.0f}" '
+        f'height="{h:.0f}" href="data:image/png;base64,{base64.b64encode(png.getvalue()).decode()}"/>',
+        '<svg x="{}" y="{}" width="{}" height="{}" viewBox="{}">'.format(*box.split(), box),
+        *(f'<g data-run="{i}" data-look="{look}" fill="none" '
+          + " ".join(f'{k}="{v}"' for k, v in looks[look].items()) + f">{body}</g>"
+          for i, body in enumerate(bodies) for look in ["sel" if i == pick else "far"]),
+        f'</svg></svg><p class="key">{key}</p><p aria-live="polite"><b data-field="run">{readout["run"]}</b>',
+        "</p><dl>", *(f'<dt>{k}</dt><dd data-field="{k}">{readout[k]}</dd>' for k in fields),
         "</dl><details><summary>All runs</summary><table><tr>", *(f"<th>{h}</th>" for h in names),
         *("</tr><tr>" + "".join(f"<td>{c}</td>" for c in row) for row in rows), "</tr></table></details>",
         f'<script type="application/json" class="d2l-explorer-data">{payload}</script></div>',
@@ -214,23 +212,21 @@ def sweep_explorer(train_fn, lrs, batch_sizes, num_epochs, optimizer=None,
         speed = sum(h.examples_per_sec) / epochs if epochs else None   # the mean, as in `summary`
         status = (f"diverged in epoch {epochs + 1}" if diverged else h.status) + f", {epochs} epochs"
         readout = {"run": f"learning rate {r['lr']:g}, batch size {r['batch_size']}", "status": status,
-                   "loss": _number(last["train_loss"], ".4g"), "train_acc": _number(last["train_acc"], ".3f"),
-                   "test_acc": _number(last["test_acc"], ".3f"), "speed": _number(speed, ",.0f")}
+                   "final training loss": _number(last["train_loss"], ".4g"),
+                   "train accuracy": _number(last["train_acc"], ".3f"),
+                   "test accuracy": _number(last["test_acc"], ".3f"), "examples/sec": _number(speed, ",.0f")}
         data.append({"lr": r["lr"], "batch_size": r["batch_size"], "status": h.status, "readout": readout,
                      **{k: [v if v is None or math.isfinite(v) else None for v in getattr(h, k)]
                         for k in HISTORY}})   # JSON has no nan or inf
     pick = len(lrs) // 2 * len(batch_sizes)
-    svg = _figure(fig, ax, "Training loss per epoch: the selected run bold, the others faint", bodies,
-                  SWEEP_LOOKS, pick)
     key = ("Bold blue: the selected run. Grey: the other learning rates at this batch size; faint: "
            "the other batch sizes. Dashed, with a red cross where it failed: diverged. Losses far above "
            "the first epoch's run along the top edge.")
-    fields = {"status": "status", "loss": "final training loss", "train_acc": "train accuracy",
-              "test_acc": "test accuracy", "speed": "examples/sec"}
     axes = [("learning rate", [f"{v:g}" for v in lrs], False),
             ("batch size", [str(b) for b in batch_sizes], True)]
-    _show("sweep", title + (f", {optimizer}" if optimizer else ""), axes, svg, key, fields, data,
-          SWEEP_LOOKS, pick)
+    figure = fig, ax, "Training loss per epoch: the selected run bold, the others faint", bodies
+    _show("sweep", title + (f", {optimizer}" if optimizer else ""), axes, figure, data, SWEEP_LOOKS, pick,
+          key)
     return runs
 
 
@@ -291,18 +287,17 @@ def trajectory_explorer(f, trajectories, xlim, ylim, param_name=None, minimum=No
         distance = None if end is None or minimum is None else math.dist(end, minimum)
         where = "ends in view" if last == len(path) - 1 else f"leaves the plot after step {last}"
         readout = {"run": f"learning rate {key[0]:g}" + (f", {param_name} {key[1]:g}" if param_name else ""),
-                   "status": f"{len(path) - 1} steps, {where}", "f": _number(value, ".3g"),
-                   "point": "not finite" if end is None else f"({end[0]:.3g}, {end[1]:.3g})",
-                   "distance": _number(distance, ".3g")}
+                   "status": f"{len(path) - 1} steps, {where}",
+                   "final point": "not finite" if end is None else f"({end[0]:.3g}, {end[1]:.3g})",
+                   "f at the final point": _number(value, ".3g")}
+        if minimum is not None:
+            readout["distance to the minimum"] = _number(distance, ".3g")
         data.append({"lr": key[0], "param": key[1], "steps": len(path) - 1, "readout": readout,
                      "end": None if end is None else end.tolist(), "f": value, "distance": distance})
     pick = len(lrs) // 2 * len(values) + len(values) // 2
-    svg = _figure(fig, ax, "The selected optimiser path over the contour lines of f", bodies,
-                  PATH_LOOKS, pick)
     key = ("Orange: the path, a dot per step, from the open circle" + ("; +: the minimum" if minimum
            is not None else "") + ". A red cross: the last point in view of a path that leaves the plot.")
-    fields = {"status": "status", "point": "final point", "f": "f at the final point"}
-    fields.update({"distance": "distance to the minimum"} if minimum is not None else {})
     axes = [("learning rate", [f"{v:g}" for v in lrs], False)]
     axes += [(param_name, [f"{v:g}" for v in values], False)] if param_name else []
-    _show("trajectory", title, axes, svg, key, fields, data, PATH_LOOKS, pick)
+    figure = fig, ax, "The selected optimiser path over the contour lines of f", bodies
+    _show("trajectory", title, axes, figure, data, PATH_LOOKS, pick, key)

@@ -94,9 +94,9 @@ def test_sweep_shows_the_middle_lr_and_smallest_batch_first(shown):
     assert others == {str(explorers.SWEEP_LOOKS["far"]["stroke-width"])}
     h = runs[pick]["history"]
     readout = {dd["data-field"]: dd.text for dd in root.select("dd[data-field]")}
-    assert readout == {"status": "finished, 4 epochs", "loss": f"{h.train_loss[-1]:.4g}",
-                       "train_acc": f"{h.train_acc[-1]:.3f}", "test_acc": f"{h.test_acc[-1]:.3f}",
-                       "speed": f"{sum(h.examples_per_sec) / 4:,.0f}"}
+    assert readout == {"status": "finished, 4 epochs", "final training loss": f"{h.train_loss[-1]:.4g}",
+                       "train accuracy": f"{h.train_acc[-1]:.3f}", "test accuracy": f"{h.test_acc[-1]:.3f}",
+                       "examples/sec": f"{sum(h.examples_per_sec) / 4:,.0f}"}
     assert root.select_one('[data-field="run"]').text == "learning rate 0.1, batch size 16"
     slider = root.select_one('input[type="range"]')
     assert (slider["value"], slider["max"], slider["aria-valuetext"]) == ("2", "4", "0.1")
@@ -150,7 +150,8 @@ def test_sweep_draws_losses_far_above_the_start_on_the_top_edge(shown):
           for g in root.select("g[data-run]")]
     assert min(ys[0]) > top + 20                        # the normal run is well inside
     assert ys[1][0] > top + 20 and ys[1][1:] == [pytest.approx(top, abs=0.1)] * 4   # 1e3 and up
-    assert data["runs"][1]["train_loss"][-1] == 1e12 and data["runs"][1]["readout"]["loss"] == "1e+12"
+    assert data["runs"][1]["train_loss"][-1] == 1e12
+    assert data["runs"][1]["readout"]["final training loss"] == "1e+12"
 
 
 def test_ids_are_unique_across_explorers_on_one_page(shown):
@@ -217,7 +218,7 @@ def test_sweep_with_a_real_fit_on_synthetic_data(shown):
         assert recorded["train_loss"] == run["history"].train_loss
         assert recorded["train_acc"] == recorded["test_acc"] == [None] * len(run["history"])   # regression
         assert recorded["status"] == run["history"].status
-    assert root.select_one('dd[data-field="train_acc"]').text == "n/a"
+    assert root.select_one('dd[data-field="train accuracy"]').text == "n/a"
     assert "diverged" in root.select("details table tr")[1 + 13].text   # lr 30, batch size 50
 
 
@@ -255,8 +256,9 @@ def test_trajectory_records_each_path_and_shows_the_middle_one(shown):
     assert [int(g["data-run"]) for g in shown_groups] == [pick]
     end = paths[(0.4, 0.5)][-1]
     readout = {dd["data-field"]: dd.text for dd in root.select("dd[data-field]")}
-    assert readout == {"status": "20 steps, ends in view", "point": f"({end[0]:.3g}, {end[1]:.3g})",
-                       "f": f"{quadratic(end).item():.3g}", "distance": f"{end.norm().item():.3g}"}
+    assert readout == {"status": "20 steps, ends in view", "final point": f"({end[0]:.3g}, {end[1]:.3g})",
+                       "f at the final point": f"{quadratic(end).item():.3g}",
+                       "distance to the minimum": f"{end.norm().item():.3g}"}
     assert [s["aria-valuetext"] for s in root.select('input[type="range"]')] == ["0.4", "0.5"]
 
 
@@ -289,9 +291,10 @@ def test_trajectory_with_nan_or_one_parameter(shown):
                                   (-5.5, 2.5), (-3, 3))
     root, data = card(shown[-1])
     assert data["labels"] == [["0.1", "0.6"]] and len(root.select('input[type="range"]')) == 1
-    assert data["runs"][1]["end"] is None and data["runs"][1]["readout"]["point"] == "not finite"
     readout = data["runs"][1]["readout"]
-    assert readout["f"] == "n/a" and "leaves the plot" in readout["status"]
+    assert data["runs"][1]["end"] is None and readout["final point"] == "not finite"
+    assert readout["f at the final point"] == "n/a" and "leaves the plot" in readout["status"]
+    assert "distance to the minimum" not in readout                  # no minimum given
 
 
 def test_trajectory_validates_its_arguments(shown):

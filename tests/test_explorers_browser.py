@@ -92,14 +92,16 @@ def expected_readout(data, i):
         return {"run": f"learning rate {run['lr']:g}, batch size {run['batch_size']}",
                 "status": (f"diverged in epoch {epochs + 1}" if run["status"] == "diverged"
                            else run["status"]) + f", {epochs} epochs",
-                "loss": fmt(last["train_loss"], ".4g"), "train_acc": fmt(last["train_acc"], ".3f"),
-                "test_acc": fmt(last["test_acc"], ".3f"),
-                "speed": fmt(sum(run["examples_per_sec"]) / epochs if epochs else None, ",.0f")}
+                "final training loss": fmt(last["train_loss"], ".4g"),
+                "train accuracy": fmt(last["train_acc"], ".3f"),
+                "test accuracy": fmt(last["test_acc"], ".3f"),
+                "examples/sec": fmt(sum(run["examples_per_sec"]) / epochs if epochs else None, ",.0f")}
     end, param = run["end"], "" if run["param"] is None else f", {data['names'][1]} {run['param']:g}"
-    expected = {"run": f"learning rate {run['lr']:g}{param}", "f": fmt(run["f"], ".3g"),
-                "point": "not finite" if end is None else f"({end[0]:.3g}, {end[1]:.3g})",
-                "distance": fmt(run["distance"], ".3g"),
-                "status": run["readout"]["status"]}   # where a path leaves the plot: the unit tests
+    expected = {"run": f"learning rate {run['lr']:g}{param}",
+                "status": run["readout"]["status"],   # where a path leaves the plot: the unit tests
+                "final point": "not finite" if end is None else f"({end[0]:.3g}, {end[1]:.3g})",
+                "f at the final point": fmt(run["f"], ".3g"),
+                "distance to the minimum": fmt(run["distance"], ".3g")}
     return {k: v for k, v in expected.items() if k in run["readout"]}
 
 
