@@ -70,13 +70,14 @@ test-portability: setup
 	  --stage _build/nbval-mkl-compatible
 	$(BIN)/python tools/compare_runs.py _build/executed _build/executed-mkl-compatible
 
-# The built test book opened page by page in headless Chromium (Debian's, via Playwright).
+# The built test book opened page by page in headless Chromium (Debian's, via Playwright), and
+# the explorers (d2lutils.explorers) moved with the keyboard, in the book and in an nbconvert page.
 # browser-setup installs Chromium (apt, as root) and MathJax (npm registry) if missing.
 browser-setup: setup
 	$(BIN)/python tools/browser_setup.py
 
 browser: browser-setup
-	$(BIN)/python -m pytest tests/test_browser.py -q -m browser --durations=5
+	$(BIN)/python -m pytest tests/test_browser.py tests/test_explorers_browser.py -q -m browser --durations=5
 
 sync: setup
 	$(BIN)/python tools/nbtool.py sync

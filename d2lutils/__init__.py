@@ -9,5 +9,6 @@ from .timer import Timer
 from .data import TensorLoader, load_array, load_fashion_mnist, synthetic_regression, text_labels
 from .fashion_mnist import DatasetUnavailable
 from .train import History, accuracy, evaluate_accuracy, fit, sgd
+from .explorers import sweep_explorer, trajectory_explorer
 
 __version__ = "0.1.0"

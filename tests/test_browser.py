@@ -61,7 +61,8 @@ PAGE_FACTS = """() => {
   const scrolling = [...document.querySelectorAll('div.cell_input pre, .bd-article div.highlight pre')]
     .filter((p) => !p.closest('.cell_output') && p.scrollWidth > p.clientWidth + 1)
     .map((p) => p.innerText.split('\\n').reduce((a, b) => (b.length > a.length ? b : a), ''));
-  return {images, errors, links, nav, launch, sweeps, explorers, scrolling,
+  const sweepExplorers = document.querySelectorAll('.d2l-explorer-sweep').length;
+  return {images, errors, links, nav, launch, sweeps, explorers, scrolling, sweepExplorers,
           math: math.length,
           mathRendered: math.filter((m) => m.querySelector('mjx-container')).length,
           rawMath: math.filter((m) => !m.querySelector('mjx-container'))
@@ -280,11 +281,14 @@ def test_math_is_rendered(reports):
 
 
 def test_widget_pages_show_the_static_sweep(reports):
+    """A page with the live widget (`widgets.explore`) also shows its runs without a kernel: a
+    `widgets.sweep` figure or a sweep explorer (tests/test_explorers_browser.py moves those)."""
     sweeps = {rel: r["sweeps"] for rel, r in reports.items() if r["sweeps"]}
-    assert sweeps, "no page draws a widgets.sweep figure"
     assert all(n >= 1 for counts in sweeps.values() for n in counts), sweeps
+    static = set(sweeps) | {rel for rel, r in reports.items() if r["sweepExplorers"]}
+    assert static, "no page draws a widgets.sweep figure or a sweep explorer"
     explorers = {rel for rel, r in reports.items() if r["explorers"]}
-    assert explorers <= set(sweeps), explorers - set(sweeps)
+    assert explorers <= static, explorers - static
 
 
 def test_search_finds_the_tensors_chapter(browser, server):
