@@ -255,10 +255,17 @@ def test_code_is_wrapped_not_cut(words, raw_text):
     assert not cut, cut
 
 
+def figures():
+    """The SVG figures of the printed page (_images also keeps those of earlier builds)."""
+    page = (SINGLE / "book.html").read_text()
+    names = set(re.findall(r'src="_images/([^"]+\.svg)"', page))
+    return [SINGLE / "_images" / name for name in sorted(names)]
+
+
 def bitmap_sizes_in_figures():
     """(width, height) in pixels of every bitmap the SVG figures hold (imshow's images)."""
     sizes = []
-    for svg in (SINGLE / "_images").glob("*.svg"):
+    for svg in figures():
         for data in re.findall(r'href="data:image/png;base64,([^"]+)"', svg.read_text(errors="replace")):
             header = base64.b64decode(re.sub(r"\s", "", data)[:32])   # PNG: size at bytes 16-24
             sizes.append((int.from_bytes(header[16:20], "big"), int.from_bytes(header[20:24], "big")))
@@ -266,7 +273,7 @@ def bitmap_sizes_in_figures():
 
 
 def test_figures_stay_vector(pdf):
-    assert len(list((SINGLE / "_images").glob("*.svg"))) > 100   # the figures are SVG
+    assert len(figures()) > 100   # the figures are SVG
     listed = poppler("pdfimages", "-list", str(PDF)).splitlines()[2:]
     images = [(int(r.split()[3]), int(r.split()[4])) for r in listed if r.split()[2] == "image"]
     # a figure printed as a picture would be an image of its own size; the only images are
