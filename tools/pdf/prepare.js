@@ -79,10 +79,8 @@
 
   // The Colab badge is an image from another host: offline it cannot load, so it becomes
   // a text link, which still works in the PDF.
-  document.querySelectorAll('a[href^="https://colab.research.google.com/"] > img').forEach((img) => {
-    img.replaceWith('Open in Colab');
-    img.closest('p')?.classList.add('pdf-colab');
-  });
+  document.querySelectorAll('a[href^="https://colab.research.google.com/"] > img')
+    .forEach((img) => img.replaceWith('Open in Colab'));
 
   // An interactive widget (sliders, a Train button) needs a running kernel: on paper its
   // output is empty, so a line says where it works. Its static form, a figure drawn
