@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 .PHONY: setup mathjax book test lint unit notebooks check-notebooks test-book browser browser-setup widgets7 \
-        sync nbtest test-portability linkcheck clean bench
+        sync nbtest test-portability linkcheck clean bench pdf pdf-setup test-pdf
 
 $(STAMP): requirements.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,7 +28,7 @@ book: setup mathjax
 	@echo
 	@echo "The book is at file://$(CURDIR)/_build/html/index.html"
 
-test: setup lint unit widgets7 notebooks test-book browser
+test: setup lint unit widgets7 notebooks test-book pdf browser test-pdf
 	@echo "make test: all passed"
 
 lint: setup
@@ -38,7 +38,7 @@ check-notebooks: setup
 	$(BIN)/python tools/nbtool.py check
 
 unit: setup
-	$(BIN)/python -m pytest tests -q -m "not browser"
+	$(BIN)/python -m pytest tests -q -m "not browser and not pdf"
 
 # The widget tests again with Colab's ipywidgets 7 (7.7.1) laid over the venv's 8.x, in
 # this process and inside a real kernel (the kernel inherits PYTHONPATH).
@@ -61,6 +61,20 @@ notebooks: setup
 # The book built from those executed copies, execution off, warnings as errors.
 test-book: setup mathjax
 	$(BIN)/python tools/build_book.py
+
+# The PDF edition, _build/pdf/book.pdf: the book as one page, printed by Debian's Chromium,
+# from the executions `make test` (or `make book`) made; it runs no notebook. pdf-setup
+# installs Chromium, a Chinese font and poppler-utils (apt, as root) and MathJax if missing.
+# `make test` prints it before `make browser` (which follows the landing page's link to
+# it) and checks it after, so that a failing PDF check leaves the browser tests run.
+pdf-setup: setup
+	$(BIN)/python tools/browser_setup.py --pdf
+
+pdf: pdf-setup
+	$(BIN)/python tools/build_pdf.py
+
+test-pdf: pdf
+	$(BIN)/python -m pytest tests/test_pdf.py -q -m pdf
 
 # The notebooks again under a second CPU code path (MKL's conservative one), into their
 # own folder, then every printed line that differs between the two runs. Run it after a

@@ -12,6 +12,7 @@ DEBIAN_DIR = Path("/usr/share/datasets/fashion-mnist")
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "browser: opens the built book in headless Chromium")
+    config.addinivalue_line("markers", "pdf: reads the PDF edition that `make pdf` printed")
     os.environ.setdefault("D2L_BUDGET", "quick")
     os.environ.setdefault("OMP_NUM_THREADS", "1")
 

@@ -16,6 +16,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 import yaml
+from browser_setup import CHROMIUM_FLAGS
 from conftest import ROOT
 
 pytestmark = pytest.mark.browser
@@ -23,9 +24,6 @@ pytestmark = pytest.mark.browser
 HTML = ROOT / "_build" / "test-book" / "src" / "_build" / "html"
 SHOTS = ROOT / "_build" / "browser" / "screenshots"
 REDIRECT = re.compile(r'\s*<meta http-equiv="Refresh" content="0; url=([^"]+)"', re.I)
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--disable-quic",
-                  "--no-first-run"]
 # The only images the book loads from other hosts: the Colab badge in each notebook. They
 # cannot load offline; `make linkcheck` checks external addresses.
 EXTERNAL_IMAGES = {"https://colab.research.google.com/assets/colab-badge.svg"}

@@ -2,11 +2,13 @@
 
     python tools/browser_setup.py              # `make browser` runs this first
     python tools/browser_setup.py --mathjax    # MathJax only (`make book` runs this)
+    python tools/browser_setup.py --pdf        # all of the above and poppler-utils (`make pdf`)
 
 Chromium: /usr/bin/chromium, or `apt-get install chromium` when running as root (CI);
 otherwise a message says what to run. D2L_CHROMIUM points at another Chromium or Chrome.
 A Chinese font (Debian's fonts-wqy-zenhei, as root) so that screenshots show the Chinese
-terms rather than empty boxes; without root it only warns.
+terms rather than empty boxes; without root it only warns. The PDF edition embeds that
+font, and its test reads the PDF with poppler-utils (pdftotext, pdffonts), also from apt.
 MathJax: the npm registry's tarball of mathjax@3.2.2, checked against the registry's
 SHA-512, of which the parts the book uses (the TeX-to-HTML component, its fonts, the TeX
 extensions and the accessibility menu) are unpacked into _build/static/mathjax. The book
@@ -32,6 +34,11 @@ MATHJAX_DIR = MATHJAX
 MATHJAX_PARTS = tuple(f"package/es5/{p}" for p in (
     "tex-mml-chtml.js", "output/chtml", "input/tex", "input/mml", "a11y/", "ui/", "sre/", "adaptors/"))
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
+# Headless, as root in a container, and quiet: no update, sync or other background requests
+# (the browser tests and the PDF edition run offline).
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--disable-quic",
+                  "--no-first-run"]
 
 
 def chromium_path():
@@ -73,6 +80,17 @@ def ensure_cjk_font():
     return "missing"
 
 
+def ensure_poppler():
+    """pdftotext and pdffonts, with which tests/test_pdf.py reads the PDF edition."""
+    if shutil.which("pdftotext") and shutil.which("pdffonts"):
+        return shutil.which("pdftotext")
+    if can_apt():
+        apt_install("poppler-utils")
+        return shutil.which("pdftotext")
+    sys.exit("The PDF test reads the PDF with poppler-utils: run `sudo apt-get install "
+             "poppler-utils` (and `sudo apt-get install fonts-wqy-zenhei` for the Chinese terms).")
+
+
 def ensure_mathjax():
     marker = MATHJAX_DIR / "es5" / "tex-mml-chtml.js"
     if marker.exists():
@@ -105,6 +123,8 @@ def main(argv):
     print(f"chromium: {ensure_chromium()}")
     print(f"Chinese font: {ensure_cjk_font()}")
     print(f"mathjax {MATHJAX_VERSION}: {ensure_mathjax()}")
+    if argv == ["--pdf"]:
+        print(f"poppler-utils: {ensure_poppler()}")
     return 0
 
 

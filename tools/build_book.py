@@ -32,29 +32,36 @@ def put(content_or_file, dest):
     return dest
 
 
-def stage():
+def executed(src):
+    """The executed copy of notebook `src` that `make notebooks` made, or None if out of date."""
+    return EXECUTED / src.relative_to(ROOT) if run_notebooks.up_to_date(src) else None
+
+
+def stage(folder=STAGE, outputs=executed,
+          hint="Run `make notebooks` first (it executes them into _build/executed)."):
+    """Copy the book's sources into `folder`, each notebook replaced by `outputs(notebook)`
+    (a path, or the notebook's text); fail when that is None for any notebook."""
     config = (ROOT / "_config.yml").read_text()
     config, n = re.subn(r"execute_notebooks:\s*\w+", "execute_notebooks: \"off\"", config)
     assert n == 1, "_config.yml must set execute.execute_notebooks"
-    wanted = {put(config, STAGE / "_config.yml"), put(ROOT / "_toc.yml", STAGE / "_toc.yml")}
+    wanted = {put(config, folder / "_config.yml"), put(ROOT / "_toc.yml", folder / "_toc.yml")}
     missing = []
     sources = [p for p in (ROOT / "book").rglob("*") if p.is_file() and "__pycache__" not in p.parts]
     sources += [p for p in NOTEBOOKS.rglob("*") if p.is_file() and ".ipynb_checkpoints" not in p.parts]
     for src in sources:
         rel = src.relative_to(ROOT)
         if src.suffix == ".ipynb":
-            if not run_notebooks.up_to_date(src):
+            src = outputs(src)
+            if src is None:
                 missing.append(str(rel))
                 continue
-            src = EXECUTED / rel
-        wanted.add(put(src, STAGE / rel))
+        wanted.add(put(src, folder / rel))
     if missing:
-        sys.exit("No up-to-date executed copy of:\n  " + "\n  ".join(missing)
-                 + "\nRun `make notebooks` first (it executes them into _build/executed).")
-    for old in [p for p in STAGE.rglob("*") if p.is_file() and "_build" not in p.relative_to(STAGE).parts]:
+        sys.exit("No up-to-date executed copy of:\n  " + "\n  ".join(missing) + "\n" + hint)
+    for old in [p for p in folder.rglob("*") if p.is_file() and "_build" not in p.relative_to(folder).parts]:
         if old not in wanted:
             old.unlink()
-    link = STAGE / "_build" / "static"
+    link = folder / "_build" / "static"
     if not link.exists():
         link.parent.mkdir(parents=True, exist_ok=True)
         link.symlink_to(BOOK_STATIC, target_is_directory=True)

@@ -8,6 +8,9 @@ EXECUTED = BUILD / "executed"            # notebooks as `make test` executed the
 JUPYTER_CACHE = BUILD / ".jupyter_cache"  # execute.cache in _config.yml
 BOOK_STATIC = BUILD / "static"            # files the built book carries (book/_ext/offline_mathjax.py)
 MATHJAX = BOOK_STATIC / "mathjax"         # MathJax 3 from the npm registry (tools/browser_setup.py)
+BOOK_HTML = BUILD / "html"                # the book `make book` builds
+PDF_BUILD = BUILD / "pdf"                 # the PDF edition's sources and single-page HTML
+PDF = PDF_BUILD / "book.pdf"              # the PDF edition (`make pdf`, tools/build_pdf.py)
 
 
 def notebooks(args=()):
