@@ -3,8 +3,7 @@ from-scratch optimiser against torch.optim, and loss curves on Fashion-MNIST.
 
 An optimiser written from scratch is an *update* `update(params, grads, state, **hyper)`:
 it changes every tensor in `params` in place, using `grads` and whatever it keeps in the
-dict `state` (velocities, running averages, a step count). Gradient descent is
-`for p, g in zip(params, grads): p -= lr * g` (section 10.3).
+dict `state` (velocities, running averages, a step count); `gd` is the simplest.
 """
 import math
 from itertools import islice
@@ -14,6 +13,13 @@ from torch import nn
 
 from .plotting import use_svg_display
 from .train import train_batches
+
+
+def gd(params, grads, state, lr):
+    """Gradient descent as an update (section 10.3): every parameter steps against its
+    gradient, in place; it keeps no state."""
+    for p, g in zip(params, grads):
+        p -= lr * g
 
 
 def train_2d(update, grad_fn, x0=(-5.0, -2.0), num_steps=20, **hyper):

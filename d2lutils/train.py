@@ -58,17 +58,19 @@ def evaluate_accuracy(net, data_iter, device=None):
     return correct.item() / max(n, 1)
 
 
-def train_batches(net, loss, optimizer, batches):
-    """One optimizer step per (X, y) in `batches`; returns the batch losses as floats.
+def train_batches(net, loss, optimizer, batches, num_epochs=1):
+    """One optimizer step per (X, y) in `batches`, num_epochs passes over them (a loader or
+    a list; a generator gives one pass); returns the batch losses as floats.
 
     `loss(net(X), y)` must be a scalar (the batch's mean or sum). The losses stay on the
     device until the end, so there is no host-device sync per step.
     """
     losses = []
-    for X, y in batches:
-        l = loss(net(X), y)
-        optimizer.zero_grad()
-        l.backward()
-        optimizer.step()
-        losses.append(l.detach())
+    for _ in range(checks.whole("num_epochs", num_epochs, 3)):
+        for X, y in batches:
+            l = loss(net(X), y)
+            optimizer.zero_grad()
+            l.backward()
+            optimizer.step()
+            losses.append(l.detach())
     return torch.stack(losses).tolist() if losses else []

@@ -46,6 +46,12 @@ def test_train_2d_keeps_the_updates_state_between_steps():
     torch.testing.assert_close(traj[1:], torch.stack(expected))
 
 
+def test_gd_is_torch_optim_sgd():
+    assert optim2d.max_difference(optim2d.gd, torch.optim.SGD, {"lr": 0.1}) < 1e-12
+    torch.testing.assert_close(optim2d.train_2d(optim2d.gd, quad_grad, lr=0.4),
+                               optim2d.train_2d(gd, quad_grad, lr=0.4), rtol=0, atol=0)
+
+
 def test_max_difference_passes_a_right_update_and_catches_a_wrong_one():
     assert optim2d.max_difference(gd, torch.optim.SGD, {"lr": 0.1}) < 1e-12
     assert optim2d.max_difference(lambda p, g, s, lr, momentum: globals()["momentum"](

@@ -327,6 +327,23 @@ def test_train_batches_is_the_hand_written_loop_without_a_sync_per_step(monkeypa
     assert d2lutils.train_batches(a, nn.functional.cross_entropy, opt, []) == []
 
 
+def test_train_batches_runs_epochs_over_a_loader():
+    train, _ = loaders()
+    torch.manual_seed(0)
+    a, b = nn.Linear(2, 3), nn.Linear(2, 3)
+    b.load_state_dict(a.state_dict())
+    d2lutils.seed_everything(0)
+    three = d2lutils.train_batches(a, nn.functional.cross_entropy,
+                                   torch.optim.SGD(a.parameters(), lr=0.5), train, num_epochs=3)
+    d2lutils.seed_everything(0)
+    opt = torch.optim.SGD(b.parameters(), lr=0.5)
+    one_by_one = [loss for _ in range(3)
+                  for loss in d2lutils.train_batches(b, nn.functional.cross_entropy, opt, train)]
+    assert three == one_by_one and len(three) == 3 * len(train)
+    with pytest.raises(ValueError, match="num_epochs must be a whole number >= 1"):
+        d2lutils.train_batches(a, nn.functional.cross_entropy, opt, train, num_epochs=0)
+
+
 def test_history_carries_mean_speed_and_a_record_that_fit_logs(tmp_path, monkeypatch):
     log = tmp_path / "runs.jsonl"
     monkeypatch.setenv("D2L_HISTORY_LOG", str(log))
