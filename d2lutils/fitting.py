@@ -13,7 +13,7 @@ from .plotting import Animator
 from .train import accuracy, check_lr, evaluate_accuracy
 
 
-def fit(net, train_iter, test_iter, loss, updater, num_epochs, device=None, scheduler=None,
+def fit(net, train_iter, test_iter, loss, updater, num_epochs, *, device=None, scheduler=None,
         plot=True, on_epoch=None, points_per_epoch=5, channels_last=None):
     """Train `net` and return a History; draws a live plot and prints a one-line summary.
 

@@ -125,6 +125,10 @@ def test_booleans_are_keyword_only():
     with pytest.raises(TypeError):
         load_array((torch.zeros(4, 2), torch.zeros(4)), 2, False)
     assert small_loader(shuffle=False).shuffle is False
+    net = torch.nn.Linear(2, 1)
+    with pytest.raises(TypeError):   # fit's options too: device, scheduler, plot, ...
+        d2lutils.fit(net, [], None, torch.nn.MSELoss(), torch.optim.SGD(net.parameters(), lr=0.1),
+                     1, "cpu", None, False)
 
 
 def test_num_examples_is_public():
