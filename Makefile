@@ -108,7 +108,10 @@ linkcheck: setup
 clean:
 	rm -rf _build
 
-# Benchmarks (not part of `make test`): a separate venv with torch + torchvision.
+# Benchmarks (not part of `make test`): a separate venv with torch + torchvision. Its torch is
+# 2.14.1, not the book's 2.13.0 (requirements.txt): torchvision must be built for the very torch
+# beside it, and PyPI's torchvision fails to import beside the CPU-only 2.13.0 the book pins
+# ("operator torchvision::nms does not exist"). 0.29.1 is the torchvision built for 2.14.1.
 BENCH_VENV := benchmarks/.venv
 $(BENCH_VENV)/.installed-stamp: pyproject.toml
 	@test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)

@@ -23,15 +23,7 @@ import torch
 from torch import nn
 
 import d2lutils
-from d2lutils import fashion_mnist
-
-
-def lenet():
-    return nn.Sequential(
-        nn.Conv2d(1, 6, kernel_size=5, padding=2), nn.Sigmoid(), nn.AvgPool2d(2, 2),
-        nn.Conv2d(6, 16, kernel_size=5), nn.Sigmoid(), nn.AvgPool2d(2, 2), nn.Flatten(),
-        nn.Linear(16 * 5 * 5, 120), nn.Sigmoid(), nn.Linear(120, 84), nn.Sigmoid(),
-        nn.Linear(84, 10))
+from d2lutils import fashion_mnist, lenet  # chapter 8's sigmoid LeNet, the one measured
 
 
 def torchvision_loader(root, batch_size, workers, device):

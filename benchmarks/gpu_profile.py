@@ -11,7 +11,6 @@ ResNet-18 at 96x96 in float32 and in bfloat16 autocast with channels_last.
 import functools
 import time
 
-import bench_pipeline  # benchmarks/, beside this script: the one LeNet measured
 import torch
 from torch import nn
 from torch.profiler import ProfilerActivity, profile
@@ -23,7 +22,7 @@ LOSS = nn.CrossEntropyLoss()
 
 
 def lenet():
-    return bench_pipeline.lenet().to(DEV)
+    return d2lutils.lenet().to(DEV)   # chapter 8's sigmoid LeNet, as in bench_pipeline.py
 
 
 def step(net, opt, X, y):

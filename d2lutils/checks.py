@@ -121,9 +121,15 @@ def each(name, values, check, what, example):
     return checked
 
 
-def size(name, value, example, what, none_in_pair=False):
-    """None, a whole number >= 1, or a pair of them (one may be None if `none_in_pair`);
-    returned as None, an int or a tuple."""
+def counts(name, values, example):
+    """A non-empty list of whole numbers >= 1, as ints."""
+    return each(name, values, lambda n, v: whole(n, v, example[0]), "whole numbers >= 1", example)
+
+
+def size(name, value, example, pair, none_in_pair=False):
+    """None, a whole number >= 1, or a `pair` such as "(height, width)" of them (one may be
+    None if `none_in_pair`); returned as None, an int or a tuple."""
+    what = f"a whole number >= 1 or a pair {pair} of them" + (" or None" if none_in_pair else "")
     if value is None:
         return None
     if isinstance(value, (tuple, list)):

@@ -70,20 +70,6 @@ def _model_device(net):
     return torch.device("cpu")
 
 
-def _use_channels_last(net, device):
-    """Whether to train `net` in the channels-last memory format: on the CPU, for 2-D conv nets.
-
-    oneDNN's CPU convolutions are faster on (n, h, w, c) data: 1.22x for one LeNet epoch on
-    2 cores (benchmarks/ab_channels_last.py). GPUs are left alone (not measured there).
-    """
-    if device.type != "cpu" or not isinstance(net, torch.nn.Module):
-        return False
-    convs = [m for m in net.modules() if isinstance(m, torch.nn.Conv2d)]
-    # a model the caller already put in channels-last format is left as it is
-    already = any(not m.weight.is_contiguous() for m in convs)
-    return bool(convs) and not already
-
-
 def _sync(device):
     """Wait for the device's queued work, so that a timer measures it."""
     if device.type == "cuda":

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 from matplotlib.figure import Figure
 
-from .plot import set_axes
+from .plotting import set_axes
 
 RED, ORANGE = "#c0392b", "#e07000"
 SWEEP_LOOKS = {"sel": {"stroke": "#1f77b4", "stroke-width": 2.5, "opacity": 1},   # the chosen run

@@ -1,9 +1,9 @@
-"""Find, verify and (if need be) download Fashion-MNIST; never hand back garbage, and never
-delete a file d2lutils did not write.
+"""Fashion-MNIST: its class names, and its files found, verified and (if need be) downloaded;
+never hand back garbage, and never delete a file d2lutils did not write.
 
 Built in chapter 4, section "The Fashion-MNIST dataset". Where it looks, in order:
-`data_dir` (or D2L_DATA_DIR; the folder must exist), the user cache, Debian's
-/usr/share/datasets/fashion-mnist; otherwise it downloads into `data_dir` or the cache. Each
+`data_dir` (or D2L_DATA_DIR; the folder must exist), the user cache, Debian's package
+dataset-fashion-mnist (DEBIAN_DIR); otherwise it downloads into `data_dir` or the cache. Each
 file is checked by the SHA-256 of its *decompressed* payload, since mirrors and Debian
 compress the same bytes differently.
 
@@ -14,6 +14,7 @@ downloads into the cache, then moves the file atomically into place. Any other c
 """
 import gzip
 import hashlib
+import numbers
 import os
 import warnings
 from pathlib import Path
@@ -21,6 +22,9 @@ from pathlib import Path
 import numpy as np
 
 from . import download
+
+LABELS = ("t-shirt", "trouser", "pullover", "dress", "coat",
+          "sandal", "shirt", "sneaker", "bag", "ankle boot")   # class i is LABELS[i]
 
 # SHA-256 of the decompressed IDX payloads (the same from every mirror).
 SHA256 = {
@@ -42,6 +46,15 @@ FIXES = (
 )
 REMEDIES = ("Fashion-MNIST is not on this machine and could not be downloaded. Any one of "
             "these fixes it:\n" + FIXES)
+
+
+def text_labels(ids):
+    """Class names for integer labels (a list, tensor or single int)."""
+    if hasattr(ids, "reshape"):
+        ids = ids.reshape(-1).tolist()
+    elif isinstance(ids, numbers.Integral):
+        ids = [ids]
+    return [LABELS[int(i)] for i in ids]
 
 
 class DatasetUnavailable(RuntimeError):

@@ -1,5 +1,7 @@
 """What `fit` measured, and its rule for calling a run diverged."""
+import json
 import math
+import os
 
 # A run has diverged when its loss becomes nan or inf (fit stops there), or when an epoch's
 # mean training loss exceeds EXPLOSION times the first batch's loss, i.e. the untrained
@@ -16,7 +18,9 @@ class History:
     """What `fit` measured, one entry per finished epoch, and how the run ended.
 
     status: 'running', 'finished', 'diverged' or 'interrupted'; message says why a run
-    did not simply finish, and what to do.
+    did not simply finish, and what to do. `record()` is the run as a dict: fit appends it,
+    as one line of JSON, to the file named by D2L_HISTORY_LOG if that is set
+    (tools/run_book.py reads the file).
     """
 
     def __init__(self, device):
@@ -39,6 +43,12 @@ class History:
             self.status = status
         self.message = " ".join(m for m in (self.message, message) if m)
 
+    @property
+    def mean_examples_per_sec(self):
+        """The mean speed over the finished epochs (None before the first)."""
+        speeds = self.examples_per_sec
+        return sum(speeds) / len(speeds) if speeds else None
+
     def summary(self):
         if not self.train_loss:
             return f"no epoch finished ({self.status}) on {self.device}"
@@ -47,9 +57,25 @@ class History:
             parts.append(f"train acc {self.train_acc[-1]:.3f}")
         if self.test_acc[-1] is not None:
             parts.append(f"test acc {self.test_acc[-1]:.3f}")
-        speed = sum(self.examples_per_sec) / len(self.examples_per_sec)
-        line = ", ".join(parts) + f", {speed:,.0f} examples/sec on {self.device}"
+        line = ", ".join(parts) + f", {self.mean_examples_per_sec:,.0f} examples/sec on {self.device}"
         return "diverged: " + line if self.status == "diverged" else line
+
+    def record(self):
+        """The run as a dict of plain values: its last epoch, mean speed, status, message and
+        summary line."""
+        def last(values):
+            return values[-1] if values else None
+        return dict(status=self.status, epochs=len(self), train_loss=last(self.train_loss),
+                    train_acc=last(self.train_acc), test_acc=last(self.test_acc),
+                    examples_per_sec=self.mean_examples_per_sec, device=str(self.device),
+                    message=self.message, summary=self.summary())
+
+    def log(self):
+        """Append record() to the file D2L_HISTORY_LOG names, if any."""
+        path = os.environ.get("D2L_HISTORY_LOG")
+        if path:
+            with open(path, "a") as f:
+                f.write(json.dumps(self.record()) + "\n")
 
     def __repr__(self):
         return f"History({len(self)} epochs, {self.status}: {self.summary()})"

@@ -1,5 +1,4 @@
 """Reproducible randomness."""
-import os
 import random
 
 import numpy as np
@@ -18,8 +17,7 @@ def seed_everything(seed=0):
     """
     global times_seeded
     seed = checks.whole("seed", seed, 0, low=0, high=2**32)   # NumPy's range
-    os.environ["PYTHONHASHSEED"] = str(seed)
-    random.seed(seed)
+    random.seed(seed)   # (not PYTHONHASHSEED: Python reads it once, at start-up)
     np.random.seed(seed)
     torch.manual_seed(seed)  # also seeds every CUDA device
     times_seeded += 1

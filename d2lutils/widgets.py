@@ -9,7 +9,7 @@ import math
 import matplotlib.pyplot as plt
 
 from . import checks
-from .plot import set_axes, use_svg_display
+from .plotting import set_axes, use_svg_display
 
 POWERS_OF_TWO = (8, 16, 32, 64, 128, 256, 512, 1024)
 TRAIN_FN = "a function train_fn(lr, batch_size, num_epochs, optimizer, on_epoch) -> History"
@@ -18,11 +18,6 @@ TRAIN_FN = "a function train_fn(lr, batch_size, num_epochs, optimizer, on_epoch)
 def _rates(name, values, example):
     return checks.each(name, values, lambda n, v: checks.positive(n, v, 0.1),
                        "finite numbers > 0", example)
-
-
-def _sizes(name, values, example):
-    return checks.each(name, values, lambda n, v: checks.whole(n, v, 64),
-                       "whole numbers >= 1", example)
 
 
 def _curves(ax, runs, highlight=None):
@@ -41,7 +36,7 @@ def sweep(train_fn, lrs, batch_sizes, num_epochs, optimizer=None):
     """
     checks.kind("train_fn", train_fn, callable, TRAIN_FN, "pass the function itself")
     lrs = _rates("lrs", lrs, [0.01, 0.1, 1.0])
-    batch_sizes = _sizes("batch_sizes", batch_sizes, [32, 256])
+    batch_sizes = checks.counts("batch_sizes", batch_sizes, [32, 256])
     num_epochs = checks.whole("num_epochs", num_epochs, 3)
     use_svg_display()
     runs = []
@@ -82,7 +77,7 @@ def explore(train_fn, num_epochs=3, lr=0.1, lr_range=(1e-3, 10.0), batch_size=25
     if not lo <= lr <= hi:
         checks.fail("lr", lr, f"within lr_range, [{lo:g}, {hi:g}]",
                     f"use e.g. lr={min(max(0.1, lo), hi):g}, or widen lr_range")
-    batch_sizes = _sizes("batch_sizes", batch_sizes, [32, 64, 128, 256])
+    batch_sizes = checks.counts("batch_sizes", batch_sizes, [32, 64, 128, 256])
     batch_size = checks.whole("batch_size", batch_size, batch_sizes[0])
     if batch_size not in batch_sizes:
         checks.fail("batch_size", batch_size, f"one of batch_sizes, {tuple(batch_sizes)}",

@@ -4,10 +4,10 @@ from pathlib import Path
 
 import pytest
 
+from d2lutils.fashion_mnist import DEBIAN_DIR  # noqa: F401  (the one place it is written)
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
 from layout import ROOT  # noqa: E402,F401  (tools/ holds the one definition of the paths)
-
-DEBIAN_DIR = Path("/usr/share/datasets/fashion-mnist")
 
 
 def pytest_configure(config):

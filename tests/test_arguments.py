@@ -60,6 +60,12 @@ def call_load_fashion_mnist(**kw):
     return len(train), len(test), tuple(X.shape), y.tolist()
 
 
+def call_tensors(**kw):
+    (X, y), (X_test, _) = d2lutils.load_fashion_mnist_tensors(**{"subset": (300, 100),
+                                                                 "device": "cpu", **kw})
+    return tuple(X.shape), y[:5].tolist(), len(X_test)
+
+
 def tiny_train_fn(lr, batch_size, num_epochs, optimizer=None, on_epoch=None):
     d2lutils.seed_everything(0)
     net = nn.Linear(2, 3)
@@ -90,6 +96,7 @@ def call_seed(**kw):
 
 CALLS = {"fit": call_fit, "sgd": call_sgd, "TensorLoader": call_loader,
          "load_array": call_load_array, "load_fashion_mnist": call_load_fashion_mnist,
+         "load_fashion_mnist_tensors": call_tensors,
          "sweep": call_sweep, "explore": call_explore, "seed_everything": call_seed,
          "try_gpu": lambda **kw: d2lutils.try_gpu(**kw)}
 
@@ -103,6 +110,7 @@ REFUSED = (
     + [("fit", "lr", v) for v in RATE]
     + [("fit", "points_per_epoch", v) for v in (0, 1.5, True, None)]
     + [("fit", "plot", v) for v in FLAG]
+    + [("fit", "channels_last", v) for v in ("yes", 2)]
     + [("fit", arg, v) for arg in ("net", "loss", "updater") for v in (None, 3)]
     + [("fit", "train_iter", None), ("fit", "test_iter", 3), ("fit", "on_epoch", "print"),
        ("fit", "scheduler", "cosine"), ("fit", "device", "tpu"), ("fit", "device", 2.5)]
@@ -124,6 +132,9 @@ REFUSED = (
     + [("load_fashion_mnist", "seed", v) for v in (-1, 0.5, None)]
     + [("load_fashion_mnist", "data_dir", v) for v in (3, "")]
     + [("load_fashion_mnist", "device", "tpu")]
+    + [("load_fashion_mnist_tensors", "subset", v) for v in (0, 2.5, (300, 100, 5), "300")]
+    + [("load_fashion_mnist_tensors", arg, v) for arg, v in (("seed", -1), ("device", "tpu"),
+                                                               ("data_dir", 3))]
     + [("sweep", "lrs", v) for v in (0.1, [], [0.1, -1.0], [NAN], "0.1", None)]
     + [("sweep", "batch_sizes", v) for v in (10, [], [0], [2.5], None)]
     + [("sweep", "num_epochs", v) for v in COUNT]
@@ -165,6 +176,7 @@ ACCEPTED = [  # (function, argument, value, the plain Python value it stands for
     ("fit", "lr", torch.tensor(0.03), None), ("fit", "lr", 1, None),
     ("fit", "num_epochs", np.int64(2), None), ("fit", "num_epochs", torch.tensor(2), None),
     ("fit", "points_per_epoch", np.int32(2), None), ("fit", "plot", np.bool_(False), None),
+    ("fit", "channels_last", np.bool_(True), None),
     ("sgd", "lr", np.float32(0.03), None), ("sgd", "lr", np.int64(1), None),
     ("sgd", "lr", torch.tensor(0.03), None), ("sgd", "lr", np.float64(0.5), None),
     ("sgd", "batch_size", np.int64(4), None), ("sgd", "batch_size", torch.tensor(4), None),
@@ -177,6 +189,7 @@ ACCEPTED = [  # (function, argument, value, the plain Python value it stands for
     ("load_fashion_mnist", "batch_size", np.int64(50), None),
     ("load_fashion_mnist", "subset", (np.int64(200), torch.tensor(50)), (200, 50)),
     ("load_fashion_mnist", "resize", np.int16(14), None),
+    ("load_fashion_mnist_tensors", "subset", np.int64(200), None),
     ("sweep", "lrs", [np.float32(0.1), torch.tensor(0.5)], None),
     ("sweep", "lrs", np.array([0.1, 0.5]), None),
     ("sweep", "batch_sizes", [np.int64(10)], [10]),
@@ -197,7 +210,7 @@ def plain(value):
 def test_what_pytorch_accepts_is_accepted_and_means_the_same(func, arg, value, native, request):
     """Probe 2 of issue 16: np.float32(0.03), np.int64(1) and a 0-d tensor were refused as
     learning rates, with the false message 'must be a finite number > 0'."""
-    if func == "load_fashion_mnist":
+    if func.startswith("load_fashion_mnist"):
         request.getfixturevalue("fashion_files")
     native = plain(value) if native is None else native
     got, expected = CALLS[func](**{arg: value}), CALLS[func](**{arg: native})

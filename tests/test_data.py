@@ -117,3 +117,54 @@ def test_resize_must_be_whole():
     with pytest.raises(ValueError, match=r"resize must be a whole number >= 1 or a pair "
                                          r"\(height, width\) of them, got 2\.5; use e\.g\. resize=96"):
         small_loader(resize=2.5)
+
+
+def test_booleans_are_keyword_only():
+    with pytest.raises(TypeError):
+        TensorLoader(torch.zeros(4, 2, 2), torch.zeros(4), 2, False)
+    with pytest.raises(TypeError):
+        load_array((torch.zeros(4, 2), torch.zeros(4)), 2, False)
+    assert small_loader(shuffle=False).shuffle is False
+    net = torch.nn.Linear(2, 1)
+    with pytest.raises(TypeError):   # fit's options too: device, scheduler, plot, ...
+        d2lutils.fit(net, [], None, torch.nn.MSELoss(), torch.optim.SGD(net.parameters(), lr=0.1),
+                     1, "cpu", None, False)
+
+
+def test_num_examples_is_public():
+    assert small_loader().num_examples == 10 and small_loader(drop_last=True).num_examples == 10
+
+
+def test_tensors_are_the_examples_the_loaders_serve(fashion_files):
+    (X, y), (X_test, y_test) = d2lutils.load_fashion_mnist_tensors(subset=(500, 200), device="cpu", seed=3)
+    assert X.shape == (500, 1, 28, 28) and X.dtype == torch.uint8 and y.dtype == torch.int64
+    assert X_test.shape == (200, 1, 28, 28) and y_test.shape == (200,)
+    train, test = load_fashion_mnist(100, subset=(500, 200), device="cpu", seed=3)
+    assert torch.equal(train.images, X) and torch.equal(train.labels, y)   # in the same order
+    served = [(Xb, yb) for Xb, yb in test]                       # not shuffled: in order
+    assert torch.equal(torch.cat([b[0] for b in served]), X_test.float() / 255)
+    assert torch.equal(torch.cat([b[1] for b in served]), y_test)
+    batch_X, batch_y = next(iter(train))                         # shuffled: the same pairs
+    match = (X.float().div(255).reshape(1, 500, -1) ==
+             batch_X.reshape(100, 1, -1)).all(dim=-1)               # (100, 500)
+    assert torch.equal(y[match.float().argmax(dim=1)], batch_y) and match.any(dim=1).all()
+    (X_all, y_all), _ = d2lutils.load_fashion_mnist_tensors(device="cpu")
+    assert X_all.shape == (60000, 1, 28, 28) and torch.bincount(y_all).tolist() == [6000] * 10
+
+
+def test_random_flip_mirrors_about_half_of_a_batch():
+    X = torch.arange(2 * 6 * 4 * 5, dtype=torch.float32).reshape(12, 1, 4, 5)
+    torch.manual_seed(0)
+    Y = d2lutils.random_flip(X)
+    flipped = [torch.equal(Y[i], X[i].flip(-1)) for i in range(12)]
+    kept = [torch.equal(Y[i], X[i]) for i in range(12)]
+    assert all(f != k for f, k in zip(flipped, kept)) and 0 < sum(flipped) < 12
+    torch.manual_seed(0)
+    expected = torch.rand(12) < 0.5                  # section 6.5's and appendix A.1's draw
+    assert flipped == expected.tolist()
+
+
+def test_labels_live_beside_the_files():
+    assert d2lutils.fashion_mnist.LABELS[9] == "ankle boot" and len(d2lutils.fashion_mnist.LABELS) == 10
+    assert d2lutils.text_labels is d2lutils.fashion_mnist.text_labels
+    assert text_labels(torch.tensor([[3], [8]])) == ["dress", "bag"]

@@ -1,5 +1,6 @@
 """tools/run_notebooks.py: nbval runs the notebooks; what it records is what Jupyter shows."""
 import json
+import os
 import subprocess
 import sys
 
@@ -27,6 +28,11 @@ GOOD = [
 SILENT = [new_code_cell("x = 1", metadata={"tags": ["raises-exception"]})]
 STRAY = [new_markdown_cell("A plot:"),
          new_code_cell("import matplotlib.pyplot as plt\nplt.plot([1, 2])\nplt.title('loud')")]
+FIT = [new_code_cell(   # fit's default plot=True in a real kernel: one figure, redrawn in place
+    "import torch\nfrom torch import nn\nimport d2lutils\n"
+    "X, y = torch.randn(200, 2), torch.randint(0, 3, (200,))\nnet = nn.Linear(2, 3)\n"
+    "it = d2lutils.TensorLoader(X, y, 20, device='cpu')\n"
+    "h = d2lutils.fit(net, it, it, nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=0.1), 3)")]
 
 
 def write(path, cells):
@@ -40,11 +46,12 @@ def write(path, cells):
 def run(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("run")
     good, silent = write(tmp / "good.ipynb", GOOD), write(tmp / "silent.ipynb", SILENT)
-    stray = write(tmp / "stray.ipynb", STRAY)
+    stray, fit = write(tmp / "stray.ipynb", STRAY), write(tmp / "fit.ipynb", FIT)
     out = tmp / "executed"
     proc = subprocess.run([sys.executable, str(ROOT / "tools" / "run_notebooks.py"), "--out", str(out),
-                           "--stage", str(tmp / "stage"), str(good), str(silent), str(stray)],
-                          capture_output=True, text=True, cwd=tmp)
+                           "--stage", str(tmp / "stage"), str(good), str(silent), str(stray), str(fit)],
+                          capture_output=True, text=True, cwd=tmp,
+                          env=dict(os.environ, PYTHONPATH=str(ROOT)))   # kernels import this checkout
     return {"proc": proc, "good": good, "silent": silent, "out": out}
 
 
@@ -96,3 +103,26 @@ def test_up_to_date_follows_the_notebook(run, monkeypatch):
     nb.cells.append(new_code_cell("print('new')"))
     nbformat.write(nb, run["good"])
     assert not run_notebooks.up_to_date(run["good"], run["out"])
+
+
+def test_fits_live_plot_leaves_one_figure_and_the_summary(run):
+    [outputs_of_fit] = outputs(run["out"] / "fit.ipynb")
+    figures = [o for o in outputs_of_fit if o["output_type"] == "display_data"]
+    assert len(figures) == 1 and "image/svg+xml" in figures[0]["data"], outputs_of_fit
+    svg = "".join(figures[0]["data"]["image/svg+xml"])
+    assert "<!-- train loss -->" in svg and "<!-- test acc -->" in svg   # the legend, drawn
+    printed = "".join(text(o) for o in outputs_of_fit if o["output_type"] == "stream")
+    assert "examples/sec on cpu" in printed
+
+
+
+def test_the_timing_table_is_the_runs_own_and_only_the_runs(run):
+    """`make notebooks` prints the times of the notebooks it ran; `make unit` prints none (it
+    once printed the last notebook run's table as if it were its own)."""
+    table = run["proc"].stdout.split("notebook run times")[1]
+    assert "good.ipynb" in table and "fit.ipynb" in table and "FAILED" in table
+    unit = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                           str(ROOT / "tests" / "test_core.py"), "-k", "timer"],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert unit.returncode == 0 and "1 passed" in unit.stdout, unit.stdout
+    assert "run times" not in unit.stdout + unit.stderr

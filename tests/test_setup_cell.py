@@ -6,6 +6,7 @@ torch's gigabyte) with d2lutils taken out. Only the package source is swapped fo
 copy of this checkout, since the machines that run the tests cannot reach GitHub.
 """
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -51,7 +52,7 @@ def make_venv(path, torch=None):
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(path)], check=True)
     site = next((path / "lib").glob("python3*/site-packages"))
     shutil.rmtree(site)
-    shutil.copytree(SITE, site, copy_function=__import__("os").link, symlinks=True,
+    shutil.copytree(SITE, site, copy_function=os.link, symlinks=True,
                     ignore=shutil.ignore_patterns("*d2lutils*", "__pycache__"))
     if torch:
         for info in site.glob("torch-*.dist-info"):
@@ -78,10 +79,11 @@ def setup_cell(package_source, dry_run_report=None):
 
 
 def run_python(python, code, **kwargs):
-    """Run code with `python` in the folder of its venv: the repository must not be the cwd,
-    where `import d2lutils` would find this checkout."""
+    """Run code with `python` outside the repository and without PYTHONPATH: in neither
+    may `import d2lutils` find this checkout."""
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
     return subprocess.run([str(python), "-c", code], capture_output=True, text=True,
-                          cwd=tempfile.gettempdir(), **kwargs)
+                          cwd=tempfile.gettempdir(), env=env, **kwargs)
 
 
 def test_does_nothing_where_d2lutils_is_importable(package_source):
@@ -134,7 +136,7 @@ def test_installs_in_a_fake_colab_kernel(tmp_path, venv_dir, package_source):
     colab = tmp_path / "fake_colab" / "google" / "colab"
     colab.mkdir(parents=True)
     (colab / "__init__.py").write_text("")
-    env = dict(__import__("os").environ, PYTHONPATH=str(tmp_path / "fake_colab"))
+    env = dict(os.environ, PYTHONPATH=str(tmp_path / "fake_colab"))
     km = KernelManager(kernel_name="fake-colab",
                        kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(spec.parent)]))
     km.start_kernel(cwd=str(tmp_path), env=env)

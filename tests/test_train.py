@@ -1,4 +1,5 @@
 """The training loop, against PyTorch's own optimiser where PyTorch has the reference."""
+import json
 import math
 
 import pytest
@@ -6,7 +7,7 @@ import torch
 from torch import nn
 
 import d2lutils
-from d2lutils import TensorLoader, accuracy, evaluate_accuracy, fit, sgd
+from d2lutils import History, TensorLoader, accuracy, evaluate_accuracy, fit, sgd
 
 
 def blobs(n=400, seed=0):
@@ -142,15 +143,34 @@ def test_scheduler_steps_each_epoch():
     sched = torch.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.5)
     fit(net, *loaders(), nn.CrossEntropyLoss(), opt, 3, scheduler=sched, plot=False)
     assert opt.param_groups[0]["lr"] == pytest.approx(0.125)
-    plateau = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, mode="max", patience=0)
-    fit(net, *loaders(), nn.CrossEntropyLoss(), opt, 2, scheduler=plateau, plot=False)
+
+
+def test_reduce_lr_on_plateau_gets_the_test_accuracy_or_else_the_training_loss():
+    seen = []
+
+    class Plateau(torch.optim.lr_scheduler.ReduceLROnPlateau):
+        def step(self, metrics):
+            seen.append(metrics)
+            super().step(metrics)
+
+    d2lutils.seed_everything(0)
+    net = nn.Linear(2, 3)
+    opt = torch.optim.SGD(net.parameters(), lr=0.5)
+    train, test = loaders()
+    h = fit(net, train, test, nn.CrossEntropyLoss(), opt, 3, plot=False,
+            scheduler=Plateau(opt, mode="max", patience=0))
+    assert seen == h.test_acc and len(seen) == 3
+    seen.clear()
+    h = fit(net, train, None, nn.CrossEntropyLoss(), opt, 3, plot=False,
+            scheduler=Plateau(opt, mode="min", patience=0))
+    assert seen == h.train_loss and len(seen) == 3
 
 
 def test_scratch_function_trains_where_the_data_are(monkeypatch):
     """A from-scratch model cannot be moved, so fit must not move the data away from it."""
-    import d2lutils.train as train_module
+    import d2lutils.fitting as fitting
 
-    monkeypatch.setattr(train_module, "as_device", lambda d: torch.device(d) if d is not None
+    monkeypatch.setattr(fitting, "as_device", lambda d: torch.device(d) if d is not None
                         else torch.device("meta"))  # a try_gpu() that is not the CPU
     W = torch.zeros(2, 3, requires_grad=True)
     h = fit(lambda X: X @ W, *loaders(), nn.CrossEntropyLoss(reduction="none"),
@@ -181,22 +201,29 @@ def manual_epochs(net, loader, lr, num_epochs):
             opt.step()
 
 
-def test_fit_trains_conv_nets_channels_last_on_cpu_and_gives_them_back_contiguous(monkeypatch):
-    import d2lutils.train as train
-
-    assert train._use_channels_last(small_cnn(), torch.device("cpu"))
-    assert not train._use_channels_last(nn.Linear(2, 2), torch.device("cpu"))
-    mine = small_cnn().to(memory_format=torch.channels_last)   # the caller's choice stays
-    assert not train._use_channels_last(mine, torch.device("cpu"))
+def conv_inputs_seen(monkeypatch):
+    """A list that fills with, for every convolution fit runs on several channels, whether
+    its input was channels-last (a single channel is both formats at once)."""
     seen = []
-    monkeypatch.setattr(nn.Conv2d, "forward",
-                        lambda self, X: seen.append(X.is_contiguous(
-                            memory_format=torch.channels_last)) or self._conv_forward(
-                            X, self.weight, self.bias))
+
+    def forward(self, X):
+        if X.shape[1] > 1:
+            seen.append(X.is_contiguous(memory_format=torch.channels_last))
+        return self._conv_forward(X, self.weight, self.bias)
+    monkeypatch.setattr(nn.Conv2d, "forward", forward)
+    return seen
+
+
+def fit_small_cnn(net, **kw):
+    return fit(net, image_loader(), None, nn.CrossEntropyLoss(),
+               torch.optim.SGD(net.parameters(), lr=0.1), 2, device="cpu", plot=False, **kw)
+
+
+def test_fit_trains_conv_nets_channels_last_on_cpu_and_gives_them_back_contiguous(monkeypatch):
+    seen = conv_inputs_seen(monkeypatch)
     torch.manual_seed(0)
     a = small_cnn()
-    fit(a, image_loader(), None, nn.CrossEntropyLoss(), torch.optim.SGD(a.parameters(), lr=0.1),
-        2, device="cpu", plot=False)
+    fit_small_cnn(a)                              # channels_last=None: where it helps
     assert seen and all(seen)                     # the convolutions saw channels-last data
     assert all(p.is_contiguous() for p in a.parameters())   # and the model came back as usual
     torch.manual_seed(0)
@@ -204,6 +231,20 @@ def test_fit_trains_conv_nets_channels_last_on_cpu_and_gives_them_back_contiguou
     manual_epochs(b, image_loader(), 0.1, 2)     # same init, same batches, contiguous
     for pa, pb in zip(a.parameters(), b.parameters()):
         torch.testing.assert_close(pa, pb, atol=1e-5, rtol=1e-4)
+
+
+def test_channels_last_is_a_parameter(monkeypatch):
+    seen = conv_inputs_seen(monkeypatch)
+    fit_small_cnn(small_cnn(), channels_last=False)
+    assert seen and not any(seen)                 # switched off: the usual format throughout
+    mine = small_cnn().to(memory_format=torch.channels_last)
+    fit_small_cnn(mine)                           # the caller's format is left as it is
+    assert mine[3].weight.is_contiguous(memory_format=torch.channels_last)   # (8, 4, 3, 3)
+    assert not mine[3].weight.is_contiguous()
+    seen.clear()
+    fit(nn.Linear(2, 3), *loaders(), nn.CrossEntropyLoss(), torch.optim.SGD(
+        nn.Linear(2, 3).parameters(), lr=0.1), 1, device="cpu", plot=False, channels_last=True)
+    assert seen == []                             # no convolution: nothing to switch
 
 
 def test_rerunning_a_seeded_training_cell_repeats_its_numbers():
@@ -261,3 +302,97 @@ def test_a_run_that_explodes_and_comes_back_stays_diverged():
             torch.optim.SGD(net.parameters(), lr=0.3), 5, plot=False)
     assert h.status == "diverged" and len(h) == 5
     assert max(h.train_loss) > 1e6 and h.train_loss[-1] < max(h.train_loss) / 1e3
+
+
+def test_train_batches_is_the_hand_written_loop_without_a_sync_per_step(monkeypatch):
+    X, y = blobs(120)
+    batches = [(X[i:i + 20], y[i:i + 20]) for i in range(0, 120, 20)]
+    torch.manual_seed(0)
+    a = nn.Linear(2, 3)
+    torch.manual_seed(0)
+    b = nn.Linear(2, 3)
+    expected = []
+    opt = torch.optim.SGD(b.parameters(), lr=0.5)
+    for Xb, yb in batches:                       # the loop chapters 3 to 10 write by hand
+        l = nn.functional.cross_entropy(b(Xb), yb)
+        opt.zero_grad()
+        l.backward()
+        opt.step()
+        expected.append(l.item())
+    monkeypatch.setattr(torch.Tensor, "item", lambda self: pytest.fail("a sync per step"))
+    losses = d2lutils.train_batches(a, nn.functional.cross_entropy,
+                                    torch.optim.SGD(a.parameters(), lr=0.5), iter(batches))
+    assert losses == expected and len(losses) == 6
+    assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters()))
+    assert d2lutils.train_batches(a, nn.functional.cross_entropy, opt, []) == []
+
+
+def test_train_batches_runs_epochs_over_a_loader():
+    train, _ = loaders()
+    torch.manual_seed(0)
+    a, b = nn.Linear(2, 3), nn.Linear(2, 3)
+    b.load_state_dict(a.state_dict())
+    d2lutils.seed_everything(0)
+    three = d2lutils.train_batches(a, nn.functional.cross_entropy,
+                                   torch.optim.SGD(a.parameters(), lr=0.5), train, num_epochs=3)
+    d2lutils.seed_everything(0)
+    opt = torch.optim.SGD(b.parameters(), lr=0.5)
+    one_by_one = [loss for _ in range(3)
+                  for loss in d2lutils.train_batches(b, nn.functional.cross_entropy, opt, train)]
+    assert three == one_by_one and len(three) == 3 * len(train)
+    with pytest.raises(ValueError, match="num_epochs must be a whole number >= 1"):
+        d2lutils.train_batches(a, nn.functional.cross_entropy, opt, train, num_epochs=0)
+
+
+def test_history_carries_mean_speed_and_a_record_that_fit_logs(tmp_path, monkeypatch):
+    log = tmp_path / "runs.jsonl"
+    monkeypatch.setenv("D2L_HISTORY_LOG", str(log))
+    _, a = train_blobs(epochs=2)
+    _, b = train_blobs(lr=1e9, epochs=2)          # diverges
+    assert a.mean_examples_per_sec == pytest.approx(sum(a.examples_per_sec) / 2)
+    records = [json.loads(line) for line in log.read_text().splitlines()]
+    assert records == [a.record(), b.record()]
+    assert records[0] == {"status": "finished", "epochs": 2, "train_loss": a.train_loss[-1],
+                          "train_acc": a.train_acc[-1], "test_acc": a.test_acc[-1],
+                          "examples_per_sec": a.mean_examples_per_sec, "device": "cpu",
+                          "message": "", "summary": a.summary()}
+    assert records[1]["status"] == "diverged" and records[1]["message"] == b.message
+    assert History("cpu").mean_examples_per_sec is None
+    assert History("cpu").record()["train_loss"] is None
+
+
+def test_fit_draws_its_live_plot_in_a_notebook_and_keeps_the_last_frame(monkeypatch):
+    """plot=True, the default, headless: a fake notebook display shows one figure, redrawn
+    in place, whose last frame holds every epoch."""
+    import IPython.display
+    import matplotlib
+
+    from d2lutils import plotting
+
+    matplotlib.use("Agg")
+    calls = []
+
+    class Handle:
+        def update(self, fig):
+            calls.append(("update", fig))
+
+    monkeypatch.setattr(plotting, "_in_notebook", lambda: True)
+    monkeypatch.setattr(IPython.display, "display",
+                        lambda fig, display_id=False: calls.append(("display", fig)) or Handle())
+    d2lutils.seed_everything(0)
+    net = nn.Linear(2, 3)
+    h = fit(net, *loaders(), nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=0.5),
+            3, points_per_epoch=2)
+    assert [c[0] for c in calls[:1]] == ["display"] and len(calls) >= 2
+    assert {"update"} == {c[0] for c in calls[1:]}
+    fig = calls[-1][1]
+    assert len({id(c[1]) for c in calls}) == 1                 # one figure, redrawn in place
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "train loss", "train acc", "test acc"]
+    loss_line, acc_line, test_line = ax.lines
+    assert loss_line.get_xdata()[-1] == 3 and list(test_line.get_xdata()) == [1, 2, 3]
+    assert list(test_line.get_ydata()) == h.test_acc
+    assert list(loss_line.get_xdata()[:2]) == [0.5, 1.0]       # points within the first epoch
+    assert ax.get_xlabel() == "epoch" and ax.get_xlim() == (0, 3)
+

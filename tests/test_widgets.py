@@ -68,13 +68,15 @@ def test_explorer_shows_errors_inside_the_widget():
 
 
 def test_ipywidgets_version_is_the_expected_one():
-    """`make widgets7` runs this file against Colab's ipywidgets 7; it must really get 7."""
+    """`make widgets7` runs this file against Colab's ipywidgets 7 (D2L_EXPECT_IPYWIDGETS=7);
+    it must really get 7, and `make unit` the venv's own 8, module and metadata alike."""
+    import importlib.metadata
     import os
 
     ipywidgets = pytest.importorskip("ipywidgets")
-    expected = os.environ.get("D2L_EXPECT_IPYWIDGETS")
-    if expected:
-        assert ipywidgets.__version__.startswith(expected + "."), ipywidgets.__version__
+    expected = os.environ.get("D2L_EXPECT_IPYWIDGETS", "8")
+    assert ipywidgets.__version__.startswith(expected + "."), ipywidgets.__version__
+    assert importlib.metadata.version("ipywidgets") == ipywidgets.__version__
 
 
 def test_explorer_in_a_real_kernel():
@@ -108,8 +110,7 @@ print(ipywidgets.__version__, box.runs[0][2], box.children[2].value[:5])
                "application/vnd.jupyter.widget-view+json" in o.data for o in outputs), outputs
     import os
 
-    expected = os.environ.get("D2L_EXPECT_IPYWIDGETS")
-    assert not expected or version.startswith(expected + "."), version
+    assert version.startswith(os.environ.get("D2L_EXPECT_IPYWIDGETS", "8") + "."), version
 
 
 def softmax_train_fn(lr, batch_size, num_epochs, optimizer=None, on_epoch=None):

@@ -4,7 +4,9 @@
     python tools/browser_setup.py --mathjax    # MathJax only (`make book` runs this)
     python tools/browser_setup.py --pdf        # all of the above and poppler-utils (`make pdf`)
 
-Chromium: /usr/bin/chromium, or `apt-get install chromium` when running as root (CI);
+Chromium: /usr/bin/chromium, or `apt-get install --no-install-recommends chromium` when
+running as root (CI): without the recommends, not the ~130 packages (avahi-daemon, printing)
+that would also make it the system's browser;
 otherwise a message says what to run. D2L_CHROMIUM points at another Chromium or Chrome.
 A Chinese font (Debian's fonts-wqy-zenhei, as root) so that screenshots show the Chinese
 terms rather than empty boxes; without root it only warns. The PDF edition embeds that
@@ -49,10 +51,13 @@ def can_apt():
     return hasattr(os, "geteuid") and os.geteuid() == 0 and bool(shutil.which("apt-get"))
 
 
+APT_INSTALL = ["apt-get", "install", "-y", "-qq", "--no-install-recommends"]
+
+
 def apt_install(package):
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
-    subprocess.run(["apt-get", "install", "-y", "-qq", package], check=True, env=env)
+    subprocess.run(APT_INSTALL + [package], check=True, env=env)
 
 
 def ensure_chromium():
@@ -62,8 +67,9 @@ def ensure_chromium():
     if can_apt():
         apt_install("chromium")
         return chromium_path()
-    sys.exit("The browser tests need Chromium. Install it with `sudo apt-get install chromium`, "
-             "or set D2L_CHROMIUM to a Chromium or Chrome executable.")
+    sys.exit("The browser tests need Chromium. Install it with `sudo apt-get install "
+             "--no-install-recommends chromium`, or set D2L_CHROMIUM to a Chromium or Chrome "
+             "executable.")
 
 
 def ensure_cjk_font():
@@ -75,8 +81,9 @@ def ensure_cjk_font():
     if can_apt():
         apt_install("fonts-wqy-zenhei")
         return "installed fonts-wqy-zenhei"
-    print("warning: no Chinese font (sudo apt-get install fonts-wqy-zenhei): the screenshots "
-          "will show boxes in place of the Chinese terms", file=sys.stderr)
+    print("warning: no Chinese font (sudo apt-get install --no-install-recommends "
+          "fonts-wqy-zenhei): the screenshots will show boxes in place of the Chinese terms",
+          file=sys.stderr)
     return "missing"
 
 

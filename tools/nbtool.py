@@ -18,8 +18,8 @@ from pathlib import Path
 
 import plain_render
 import yaml
+from layout import NOTEBOOKS, ROOT, notebooks
 
-ROOT = Path(__file__).resolve().parents[1]
 SETUP_TAG = "d2lutils-setup"
 OLD_SETUP_TAGS = {"colab-setup"}
 BADGE_IMG = "https://colab.research.google.com/assets/colab-badge.svg"
@@ -99,21 +99,14 @@ def toc_text():
         lines += [f"  - caption: {caption}", "    chapters:"]
         for folder in folders:
             lines.append(f"      - file: notebooks/{folder}/index")
-            sections = sorted((ROOT / "notebooks" / folder).glob("[0-9]*.ipynb"))
+            sections = [p for p in notebooks() if p.parent == NOTEBOOKS / folder]
             if sections:
                 lines += ["        sections:"]
                 lines += [f"          - file: notebooks/{folder}/{p.stem}" for p in sections]
-    appendices = APPENDICES + [f"notebooks/appendices/{p.stem}" for p in
-                               sorted((ROOT / "notebooks" / "appendices").glob("[0-9]*.ipynb"))]
+    appendices = APPENDICES + [f"notebooks/appendices/{p.stem}" for p in notebooks()
+                               if p.parent == NOTEBOOKS / "appendices"]
     lines += ["  - caption: Appendices", "    chapters:"] + [f"      - file: {f}" for f in appendices]
     return "\n".join(lines) + "\n"
-
-
-def notebooks(args):
-    if args:
-        return [Path(a) for a in args]
-    found = (ROOT / "notebooks").rglob("*.ipynb")
-    return sorted(p for p in found if ".ipynb_checkpoints" not in p.parts)
 
 
 def src(cell):
@@ -334,7 +327,7 @@ def main(argv):
     bad = {p: v for p, v in bad.items() if v}
     for p, v in bad.items():
         for msg in v:
-            print(f"{p.relative_to(ROOT) if p.is_absolute() else p}: {msg}")
+            print(f"{p.relative_to(ROOT) if p.is_relative_to(ROOT) else p}: {msg}")
     print(f"checked {len(paths)} notebook(s), {len(bad)} with problems")
     return 1 if bad else 0
 

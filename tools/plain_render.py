@@ -17,10 +17,9 @@ import re
 import sys
 from pathlib import Path
 
+from layout import notebooks
 from markdown_it import MarkdownIt
 from mdit_py_plugins.dollarmath import dollarmath_plugin
-
-ROOT = Path(__file__).resolve().parents[1]
 
 _md = MarkdownIt("commonmark").enable(["table", "strikethrough"]).use(dollarmath_plugin)
 
@@ -85,7 +84,7 @@ def solutions(path):
 
 
 def main(argv):
-    paths = [Path(a) for a in argv] or sorted((ROOT / "notebooks").rglob("[0-9]*.ipynb"))
+    paths = notebooks(argv)
     bad = 0
     for p in paths:
         for msg in problems(p):

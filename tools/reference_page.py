@@ -10,17 +10,24 @@ Its "cpu_runs" list full-budget runs made on a CPU instead, shown in a table of 
 import argparse
 import json
 import sys
-from pathlib import Path
 
-import nbtool  # tools/, beside this script
+from layout import NOTEBOOKS, ROOT, notebooks
 
-ROOT = Path(__file__).resolve().parents[1]
 REF = ROOT / "book" / "reference"
 PAGE = ROOT / "book" / "reference_results.md"
+CPU_BENCH = ROOT / "benchmarks" / "results" / "cpu.md"
 
 
-def notebooks():
-    return [str(p.relative_to(ROOT / "notebooks").with_suffix("")) for p in nbtool.notebooks([])]
+def notebook_names():
+    return [str(p.relative_to(NOTEBOOKS).with_suffix("")) for p in notebooks()]
+
+
+def bench_machine(path):
+    """The machine a benchmark ran on, from its result file's first line ("Device: ...; ...")."""
+    first = path.read_text().splitlines()[0]
+    if not first.startswith("Device: "):
+        raise ValueError(f"{path} does not start with 'Device: ...'")
+    return first.removeprefix("Device: ").split(";")[0]
 
 
 def latest_rows(meta):
@@ -65,7 +72,7 @@ def render():
     meta = json.loads((REF / "runs.json").read_text())
     prof = profile_numbers("gpu_profile_lenet.log")
     rows = latest_rows(meta)
-    names = notebooks()
+    names = notebook_names()
     done = [rows[n] for n in names if n in rows]
     ok = [r for r in done if not r["error"]]
     total = sum(r["seconds"] for r in done)
@@ -129,9 +136,9 @@ def render():
         "",
         (REF / "bench_gpu.md").read_text().strip(),
         "",
-        "And on the 2-core CPU where the book is built:",
+        f"And on a CPU, `{bench_machine(CPU_BENCH)}` as `describe_device` names it:",
         "",
-        (ROOT / "benchmarks" / "results" / "cpu.md").read_text().strip(),
+        CPU_BENCH.read_text().strip(),
         "",
         "**Where the GPU time goes.** `benchmarks/gpu_profile.py` profiled 20 LeNet steps on",
         f"the same machine. A step launched {prof['launches']:.0f} kernels, and on that host a",
@@ -157,8 +164,8 @@ def cpu_section(cpu_runs):
         "",
         "## The full budget on a CPU",
         "",
-        "Some notebooks were also run with the full budget on the 2-core CPU where the book is",
-        "built: those the GPU runs above did not finish, one whose recipe changed after them,",
+        "Some notebooks were also run with the full budget on a CPU (the machine column says",
+        "which): those the GPU runs above did not finish, one whose recipe changed after them,",
         "and one to check a result on a second machine. A CPU computes the same recipe with",
         "other kernels, so the last digits differ from a GPU run, and it is far slower. After",
         "`fit`'s summary lines, the results column copies the lines a notebook printed about",

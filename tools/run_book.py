@@ -6,26 +6,24 @@
 Each notebook runs in a fresh kernel in an empty temporary folder, as in Colab. Every cell
 runs even after an error, so one failure does not hide the results of the rest; a notebook
 counts as failed if any cell not tagged `raises-exception` raised. The "results" column
-lists every summary line `d2lutils.fit` printed (loss, train and test accuracy, examples per
-second, device). The table is rewritten after every notebook, so a run stopped by a time
-limit keeps what finished. Exits non-zero if any notebook fails.
+lists the summary line of every `d2lutils.fit` run (loss, train and test accuracy, examples
+per second, device), read from the records fit writes to the file D2L_HISTORY_LOG names
+(`History.record()`); run.json keeps the whole records. The table is rewritten after every
+notebook, so a run stopped by a time limit keeps what finished. Exits non-zero if any
+notebook fails.
 """
 import argparse
 import json
 import os
 import platform
-import re
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 import nbformat
-import nbtool  # tools/, beside this script
+from layout import NOTEBOOKS, notebooks
 from nbclient import NotebookClient
-
-ROOT = Path(__file__).resolve().parents[1]
-SUMMARY = re.compile(r"^loss [^\n]*examples/sec on [^\n]+$", re.M)
 
 
 def device_name():
@@ -34,16 +32,6 @@ def device_name():
     if torch.cuda.is_available():
         return torch.cuda.get_device_name(0)
     return f"CPU ({os.cpu_count()} cores, {platform.processor() or platform.machine()})"
-
-
-def summaries(nb):
-    """Every `fit` summary line the notebook printed, in order."""
-    lines = []
-    for cell in nb.cells:
-        for out in cell.get("outputs", []):
-            if out.get("output_type") == "stream":
-                lines += SUMMARY.findall(out.get("text", ""))
-    return lines
 
 
 def first_error(nb):
@@ -58,18 +46,21 @@ def first_error(nb):
 
 
 def run_one(path, timeout):
+    """(executed notebook, seconds, first error or '', the History records of its fit runs)."""
     nb = nbformat.read(path, as_version=4)
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, tempfile.TemporaryDirectory() as logs:
+        log = Path(logs) / "histories.jsonl"        # fit appends one record per run
         client = NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=True,
                                 resources={"metadata": {"path": tmp}})
         start = time.perf_counter()
         try:
-            client.execute()
+            client.execute(env=dict(os.environ, D2L_HISTORY_LOG=str(log)))
             error = first_error(nb)
         except Exception as e:  # a timeout or a dead kernel
             error = f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"[:300]
         seconds = time.perf_counter() - start
-    return nb, seconds, error
+        records = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+    return nb, seconds, error, records
 
 
 def render(args, rows, total, skipped):
@@ -104,20 +95,20 @@ def main():
     parser.add_argument("notebooks", nargs="*", help="default: every notebook")
     args = parser.parse_args()
     os.environ["D2L_BUDGET"] = args.budget
-    paths = [p.resolve() for p in nbtool.notebooks(args.notebooks)]
+    paths = notebooks(args.notebooks)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     began = time.perf_counter()
     rows, skipped, total = [], [], 0.0
     for path in paths:
-        rel = str(path.relative_to(ROOT / "notebooks").with_suffix(""))
+        rel = str(path.relative_to(NOTEBOOKS).with_suffix(""))
         if args.deadline is not None and time.perf_counter() - began > args.deadline:
             skipped.append(rel)
             continue
-        nb, seconds, error = run_one(path, args.timeout)
+        nb, seconds, error, records = run_one(path, args.timeout)
         total += seconds
         rows.append({"notebook": rel, "seconds": seconds, "error": error,
-                     "summaries": summaries(nb)})
+                     "summaries": [r["summary"] for r in records], "histories": records})
         print(f"{rel}: {seconds:.1f} s {'ok' if not error else 'FAILED ' + error}", flush=True)
         for line in rows[-1]["summaries"]:
             print("    " + line, flush=True)

@@ -1,9 +1,11 @@
-"""Figures: one-call line plots, a live-updating training plot and image grids."""
+"""Figures: one-call line plots, a live-updating training plot, image grids, tensors drawn
+as grids of numbered cells, and a moving average for noisy curves."""
 import time
 
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
+from matplotlib.patches import Rectangle
 
 
 def use_svg_display():
@@ -13,12 +15,6 @@ def use_svg_display():
     except ImportError:  # not inside IPython
         return
     set_matplotlib_formats("svg")
-
-
-def set_figsize(figsize=(3.5, 2.5)):
-    """Set the default figure size in inches."""
-    use_svg_display()
-    plt.rcParams["figure.figsize"] = figsize
 
 
 def _in_notebook():
@@ -73,7 +69,8 @@ def plot(X, Y=None, xlabel=None, ylabel=None, legend=None, xlim=None, ylim=None,
     if len(X) != len(Y):
         X = X * len(Y)
     if axes is None:
-        set_figsize(figsize)
+        use_svg_display()
+        plt.rcParams["figure.figsize"] = figsize
         axes = plt.gca()
     axes.cla()
     for i, (x, y) in enumerate(zip(X, Y)):
@@ -164,3 +161,52 @@ def show_images(images, num_rows, num_cols, titles=None, scale=1.5, cmap="gray")
             ax.set_title(titles[i], fontsize=8)
     fig.tight_layout()
     return axes
+
+
+def grid_axes(width, height, figsize):
+    """A blank figure for `draw_grid`, `width` x `height` cells wide, row 0 at the top."""
+    use_svg_display()
+    fig, ax = plt.subplots(figsize=figsize)
+    ax.set_xlim(-0.3, width)
+    ax.set_ylim(height, -0.9)   # upside down, like a printed matrix; room above for titles
+    ax.set_aspect("equal")
+    ax.axis("off")
+    return fig, ax
+
+
+def draw_grid(ax, values, left=0, top=0, cmap="Blues", vmin=None, vmax=None,
+              levels=(0.15, 0.75), faded=None, highlight=None, title=None, fontsize=10):
+    """Draw a tensor as coloured cells with its numbers in them, its top left cell at (left,
+    top); first drawn in section 1.5.
+
+    A value's colour runs from levels[0] to levels[1] of `cmap` as it goes from vmin to vmax
+    (by default the smallest value or 0, and the largest). faded: a mask of the same shape;
+    those cells are drawn pale and dotted (broadcast copies, padding). highlight: (row, col,
+    rows, cols), outlined in red. A vector is drawn as a column.
+    """
+    values = torch.as_tensor(values, dtype=torch.float32)
+    values = values.reshape(len(values), -1)              # (rows, cols)
+    vmin = min(values.min().item(), 0.0) if vmin is None else vmin
+    vmax = values.max().item() if vmax is None else vmax
+    colours, (lo, hi) = plt.get_cmap(cmap), levels
+    for i in range(values.shape[0]):
+        for j in range(values.shape[1]):
+            v = values[i, j].item()
+            pale = faded is not None and bool(faded[i][j])
+            level = lo + (hi - lo) * (v - vmin) / (vmax - vmin) if vmax > vmin else lo
+            ax.add_patch(Rectangle((left + j, top + i), 1, 1, ec="gray", lw=0.8, fc=colours(level),
+                                   alpha=0.3 if pale else 1.0, ls=":" if pale else "-"))
+            ax.text(left + j + 0.5, top + i + 0.5, f"{v:g}", ha="center", va="center",
+                    fontsize=fontsize, color="gray" if pale else "black")
+    if highlight is not None:
+        r, c, h, w = highlight
+        ax.add_patch(Rectangle((left + c, top + r), w, h, ec="crimson", fc="none", lw=2.4))
+    if title:
+        ax.text(left + values.shape[1] / 2, top - 0.35, title, ha="center", fontsize=9)
+
+
+def smooth(values, k=10):
+    """The moving average over the last k values (fewer at the start): the trend of noisy
+    minibatch losses; first used in section 7.5."""
+    values = [float(v) for v in values]
+    return [sum(values[max(0, i - k + 1):i + 1]) / min(i + 1, k) for i in range(len(values))]
