@@ -203,14 +203,18 @@ def sweep_explorer(train_fn, lrs, batch_sizes, num_epochs, optimizer=None,
     for r in runs:
         h, epochs = r["history"], len(r["history"].train_loss)
         diverged = h.status == "diverged"
+        # fit stops in the epoch a loss becomes nan or inf; a run that only exploded trains on
+        stopped = diverged and (h.diverged_in or epochs + 1) > epochs
         pts = to_px([(e + 1, min(max(v, lo), hi) if math.isfinite(v) else hi)
-                     for e, v in enumerate(h.train_loss)] + [(epochs + 1, hi)] * diverged)
-        # as `sweep` draws a diverged run: dashed; and a cross at the top in the epoch it failed
-        bodies.append(_line(pts, 'stroke-dasharray="5 3"') + _cross(pts[-1][0], pts[-1][1] + 5)
+                     for e, v in enumerate(h.train_loss)] + [(epochs + 1, hi)] * stopped)
+        # as `sweep` draws a diverged run: dashed, with a cross in the epoch it was called diverged
+        cross = (pts[-1][0], pts[-1][1] + 5) if stopped else pts[(h.diverged_in or 1) - 1]
+        bodies.append(_line(pts, 'stroke-dasharray="5 3"') + _cross(*cross)
                       if diverged else _line(pts, 'stroke-linecap="round"'))   # one epoch: a dot
         last = {k: getattr(h, k)[-1] if getattr(h, k) else None for k in HISTORY}
         speed = sum(h.examples_per_sec) / epochs if epochs else None   # the mean, as in `summary`
-        status = (f"diverged in epoch {epochs + 1}" if diverged else h.status) + f", {epochs} epochs"
+        status = (f"diverged in epoch {h.diverged_in or epochs + 1}" if diverged else h.status) \
+            + f", {epochs} epochs"
         readout = {"run": f"learning rate {r['lr']:g}, batch size {r['batch_size']}", "status": status,
                    "final training loss": _number(last["train_loss"], ".4g"),
                    "train accuracy": _number(last["train_acc"], ".3f"),

@@ -27,6 +27,7 @@ class History:
         self.device = device
         self.train_loss, self.train_acc, self.test_acc, self.examples_per_sec = [], [], [], []
         self.status, self.message = "running", ""
+        self.diverged_in = None   # the epoch (from 1) in which the run was called diverged
 
     def __len__(self):
         return len(self.train_loss)
@@ -68,6 +69,7 @@ class History:
         return dict(status=self.status, epochs=len(self), train_loss=last(self.train_loss),
                     train_acc=last(self.train_acc), test_acc=last(self.test_acc),
                     examples_per_sec=self.mean_examples_per_sec, device=str(self.device),
+                    diverged_in=self.diverged_in,
                     message=self.message, summary=self.summary())
 
     def log(self):
@@ -88,7 +90,7 @@ class History:
         loss = self.train_loss[-1]
         if self.status != "running" or not first_loss > 0 or not loss > EXPLOSION * first_loss:
             return
-        self.status = "diverged"
+        self.status, self.diverged_in = "diverged", len(self)
         self.message = (
             f"Training diverged in epoch {len(self)}: its loss {loss:.3g} is "
             f"{loss / first_loss:,.0f} times the first batch's ({first_loss:.3g})"
@@ -98,8 +100,8 @@ class History:
             "Lower the learning rate (try a tenth of it).")
 
     def stop_nonfinite(self, epoch, step, loss, lr):
-        """Mark the run diverged because the loss became nan or inf."""
-        self.status = "diverged"
+        """Mark the run diverged because the loss became nan or inf (fit stops in that epoch)."""
+        self.status, self.diverged_in = "diverged", epoch
         self.message = (
             f"Training diverged at epoch {epoch}, step {step}: the loss became "
             f"{'nan' if math.isnan(loss) else 'inf'}"

@@ -314,3 +314,22 @@ def test_trajectory_validates_its_arguments(shown):
     with pytest.raises(TypeError, match="f must be"):
         explorers.trajectory_explorer(None, good, (-5.5, 2.5), (-3, 3), "momentum")
     assert shown == []
+
+
+def test_a_run_that_exploded_and_trained_on_is_marked_where_it_exploded(shown):
+    """fit calls a run diverged when an epoch's loss passes 100x the first batch's, and trains
+    on (section 3.4's lr 1, batch 100): the cross and the readout name that epoch."""
+    def train_fn(lr, batch_size, num_epochs, optimizer=None, on_epoch=None):
+        h = fake_history(0.1, batch_size, num_epochs)
+        if lr == 0.3:
+            h.status, h.diverged_in = "diverged", 2
+        return h
+    d2lutils.sweep_explorer(train_fn, [0.1, 0.3], [16], num_epochs=4)
+    root, data = card(shown[-1])
+    assert data["runs"][1]["readout"]["status"] == "diverged in epoch 2, 4 epochs"
+    group = root.select("g[data-run]")[1]
+    cross = group.select_one(f'path[stroke="{explorers.RED}"]')["d"]
+    curve = group.select_one("path[stroke-dasharray]")["d"]
+    x, y = (float(v) + 4.5 for v in re.findall(r"[-\d.]+", cross)[:2])   # the cross's centre
+    epoch2 = [float(v) for v in re.findall(r"[-\d.]+", curve)[2:4]]      # the curve at epoch 2
+    assert abs(x - epoch2[0]) < 0.2 and abs(y - epoch2[1]) < 0.2, (cross, curve)

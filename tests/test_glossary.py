@@ -44,7 +44,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))   # also when run as a script
+from layout import ROOT  # noqa: E402
+
 GLOSSARY = ROOT / "book" / "glossary.md"
 CJK = "\u3400-\u4dbf\u4e00-\u9fff"
 HAS_CJK = re.compile(f"[{CJK}]")

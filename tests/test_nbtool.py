@@ -139,6 +139,12 @@ def test_drawing_code_must_be_folded_away(nb_path):
     assert nbtool.problems(nb_path) == []
 
 
+def test_drawing_helpers_count_when_called_through_the_package(nb_path):
+    grids = "".join(f"d2lutils.draw_grid(ax, X, left={i})\n" for i in range(6))
+    with_cell(nb_path, code("fig, ax = d2lutils.grid_axes(9, 3, (6, 2))\n" + grids + "plt.show()"))
+    assert any("tag it hide-input" in p for p in nbtool.problems(nb_path)), nbtool.problems(nb_path)
+
+
 def test_short_plots_and_training_cells_stay_visible(nb_path):
     with_cell(nb_path, code("fig, ax = plt.subplots()\nax.plot([1, 2])\nax.set_title('t')\nplt.show()"))
     assert nbtool.problems(nb_path) == []

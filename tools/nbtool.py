@@ -195,7 +195,8 @@ def _is_drawing(statement):
     for node in ast.walk(statement):
         if isinstance(node, ast.Call):
             f = node.func
-            if isinstance(f, ast.Name) and f.id.startswith(DRAWING_CALLS):
+            name = f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else ""
+            if name.startswith(DRAWING_CALLS):   # draw_grid(...) or d2lutils.draw_grid(...)
                 return True
             while isinstance(f, (ast.Attribute, ast.Subscript, ast.Call)):
                 f = f.func if isinstance(f, ast.Call) else f.value
