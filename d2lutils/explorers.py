@@ -212,7 +212,7 @@ def sweep_explorer(train_fn, lrs, batch_sizes, num_epochs, optimizer=None,
         bodies.append(_line(pts, 'stroke-dasharray="5 3"') + _cross(*cross)
                       if diverged else _line(pts, 'stroke-linecap="round"'))   # one epoch: a dot
         last = {k: getattr(h, k)[-1] if getattr(h, k) else None for k in HISTORY}
-        speed = sum(h.examples_per_sec) / epochs if epochs else None   # the mean, as in `summary`
+        speed = h.mean_examples_per_sec
         status = (f"diverged in epoch {h.diverged_in or epochs + 1}" if diverged else h.status) \
             + f", {epochs} epochs"
         readout = {"run": f"learning rate {r['lr']:g}, batch size {r['batch_size']}", "status": status,
