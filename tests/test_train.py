@@ -355,8 +355,9 @@ def test_history_carries_mean_speed_and_a_record_that_fit_logs(tmp_path, monkeyp
     assert records[0] == {"status": "finished", "epochs": 2, "train_loss": a.train_loss[-1],
                           "train_acc": a.train_acc[-1], "test_acc": a.test_acc[-1],
                           "examples_per_sec": a.mean_examples_per_sec, "device": "cpu",
-                          "message": "", "summary": a.summary()}
+                          "message": "", "summary": a.summary(), "diverged_in": None}
     assert records[1]["status"] == "diverged" and records[1]["message"] == b.message
+    assert records[1]["diverged_in"] == 1 == b.diverged_in   # lr 1e9: called diverged in epoch 1
     assert History("cpu").mean_examples_per_sec is None
     assert History("cpu").record()["train_loss"] is None
 
