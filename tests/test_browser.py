@@ -385,6 +385,7 @@ CODE_COLUMN = """() => {
   const pre = document.querySelector('div.cell_input pre');
   const probe = document.createElement('span');
   probe.textContent = 'x'.repeat(100);
+  probe.style.cssText = 'position: absolute; white-space: pre';   // the pre wraps (d2l.css)
   pre.appendChild(probe);
   const charWidth = probe.getBoundingClientRect().width / 100;
   probe.remove();

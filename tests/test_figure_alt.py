@@ -53,3 +53,27 @@ def test_mathtext_and_several_panels():
 def test_other_images_get_a_generic_description():
     assert figure_alt.describe_svg("<svg xmlns='http://www.w3.org/2000/svg'/>") is None
     assert figure_alt.describe_svg("not xml") is None
+
+
+def test_a_long_description_drops_whole_panels_and_stays_a_sentence():
+    fig, axes = plt.subplots(2, 4)
+    for i, ax in enumerate(axes.flat):
+        ax.plot([0, 1], [i, -i], label=f"optimiser number {i} with a long name")
+        ax.set(title=f"Panel {i}: a title long enough to matter", xlabel="x1", ylabel="x2")
+        ax.legend()
+    alt = figure_alt.describe_svg(svg_of(fig))
+    assert len(alt) <= figure_alt.MAX_LEN and alt.endswith(" more panels.")
+    assert alt.startswith("Figure with 8 panels: “Panel 0: a title long enough to matter”")
+    shown = alt.count("“Panel ")
+    assert 1 <= shown < 8 and alt.endswith(f"and {8 - shown} more panels.")
+
+
+def test_one_panel_too_long_by_itself_is_cut_at_a_word():
+    fig, ax = plt.subplots()
+    for i in range(8):
+        ax.plot([0, 1], [i, i], label=f"a rather long legend entry number {i} " * 2)
+    ax.set(title="T" * 40, xlabel="epoch", ylabel="loss")
+    ax.legend()
+    alt = figure_alt.describe_svg(svg_of(fig))
+    assert len(alt) <= figure_alt.MAX_LEN and alt.endswith(" and more.")
+    assert alt.startswith("Plot of “" + "T" * 40 + "”: loss against epoch")

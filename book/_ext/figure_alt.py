@@ -98,11 +98,22 @@ def describe_svg(text):
     elif all(p.startswith("“") and ":" not in p for p in panels):
         body = f"Grid of {len(panels)} panels titled " + ", ".join(p.strip("“”") for p in panels)
     else:
-        body = f"Figure with {len(panels)} panels: " + " | ".join(panels)
-    if suptitle:
-        body = f"{suptitle}. {body}"
-    body = body.rstrip(".") + "."
-    return body if len(body) <= MAX_LEN else body[: MAX_LEN - 1].rstrip() + "…"
+        # while the sentence is longer than MAX_LEN, whole panels are left out from the end
+        for shown in range(len(panels), 0, -1):
+            rest = len(panels) - shown
+            body = f"Figure with {len(panels)} panels: " + " | ".join(panels[:shown])
+            body += f" | and {rest} more panels" if rest else ""
+            if len(_sentence(suptitle, body)) <= MAX_LEN:
+                break
+    body = _sentence(suptitle, body)
+    if len(body) > MAX_LEN:   # one panel too long by itself: cut at a word
+        body = body[: MAX_LEN - len(" and more.")].rsplit(" ", 1)[0].rstrip(",;|") + " and more."
+    return body
+
+
+def _sentence(suptitle, body):
+    body = f"{suptitle}. {body}" if suptitle else body
+    return body.rstrip(".") + "."
 
 
 def _image_file(app, docname, uri):
