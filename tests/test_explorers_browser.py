@@ -6,9 +6,8 @@ and (b) the built book.
 In each, every explorer's sliders are moved with the arrow keys, and the run drawn on top and
 the readout must become those recorded in the explorer's own JSON; no console errors.
 
-(b) PASSES ONLY ONCE THE BOOK'S NOTEBOOKS CALL `d2lutils.sweep_explorer` AND
-`d2lutils.trajectory_explorer` (issue 17): until then it fails, saying that the built book has
-no explorer. Screenshots before and after a key press go to pytest's temporary folder.
+Screenshots before and after a key press go to _build/browser/screenshots/explorers
+(plain-*, lab-* and the book's pages by name).
 """
 import json
 import os
@@ -21,9 +20,11 @@ import pytest
 from conftest import ROOT
 from test_browser import CHROMIUM_FLAGS, luminance
 from test_browser import HTML as BOOK_HTML
+from test_browser import SHOTS as BOOK_SHOTS
 
 pytestmark = pytest.mark.browser
 LOCAL = ("file://", "http://127.0.0.1:")   # all that the pages may load: offline, like the test machines
+SHOTS = BOOK_SHOTS / "explorers"
 ENV = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
 
 NOTEBOOK_CELLS = ['''\
@@ -106,6 +107,7 @@ def expected_readout(data, i):
 
 
 def check_explorer(page, root, shots, name):
+    shots.mkdir(parents=True, exist_ok=True)
     """Move each control of the explorer `root` with the keyboard; check what is drawn and said."""
     data = json.loads(root.locator("script.d2l-explorer-data").text_content())
     n = len(data["labels"][1]) if len(data["labels"]) > 1 else 1
@@ -203,7 +205,7 @@ def test_explorers_in_a_notebook_rendered_by_nbconvert(chromium, executed, tmp_p
     page, errors = open_page(chromium, page_file.as_uri())
     roots = page.locator("div.d2l-explorer")
     assert roots.count() == 2
-    kinds = [check_explorer(page, roots.nth(k), tmp_path, f"plain-{k}")["kind"] for k in range(2)]
+    kinds = [check_explorer(page, roots.nth(k), SHOTS, f"plain-{k}")["kind"] for k in range(2)]
     assert kinds == ["sweep", "trajectory"]
     assert "diverged in epoch" in page.locator("details table").first.text_content()   # lr 30
     page.close()
@@ -247,7 +249,7 @@ def test_explorers_in_jupyterlab(chromium, executed, tmp_path):
         page.wait_for_selector("div.d2l-explorer[data-live] >> nth=1", timeout=120_000)
         roots = page.locator("div.d2l-explorer")
         for k in range(2):
-            check_explorer(page, roots.nth(k), tmp_path, f"lab-{k}")
+            check_explorer(page, roots.nth(k), SHOTS, f"lab-{k}")
         page.close()
         page, _ = open_page(chromium, f"http://127.0.0.1:{port}/lab/tree/untrusted.ipynb?reset")
         roots = page.locator("div.d2l-explorer:visible")   # not those in the trusted one's tab
@@ -289,7 +291,7 @@ def test_explorers_in_the_built_book(chromium, tmp_path):
             assert roots.count() == len(kinds), path
             for k in range(roots.count()):
                 name = f"{path.stem}-{k}-{theme}"
-                check_explorer(page, roots.nth(k), tmp_path, name)
+                check_explorer(page, roots.nth(k), SHOTS, name)
                 card = roots.nth(k).evaluate("e => [getComputedStyle(e).backgroundColor, "
                                              "getComputedStyle(e).color]")
                 assert luminance(card[0]) > 0.9 and luminance(card[1]) < 0.3, (name, card)  # readable
