@@ -15,6 +15,17 @@ from .plotting import use_svg_display
 from .train import train_batches
 
 
+def bowl(x):
+    """f(x) = 0.1 x1^2 + 2 x2^2, the ill-conditioned bowl of sections 10.5 and 10.6
+    (curvature 0.2 along x1, 4 along x2), of one point (2,) or of many (..., 2)."""
+    return 0.1 * x[..., 0] ** 2 + 2 * x[..., 1] ** 2
+
+
+def bowl_grad(x):
+    """The gradient of `bowl`: (0.2 x1, 4 x2)."""
+    return torch.stack([0.2 * x[..., 0], 4 * x[..., 1]], dim=-1)
+
+
 def gd(params, grads, state, lr):
     """Gradient descent as an update (section 10.3): every parameter steps against its
     gradient, in place; it keeps no state."""

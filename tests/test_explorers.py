@@ -11,10 +11,11 @@ import matplotlib
 import pytest
 import torch
 from bs4 import BeautifulSoup
+from test_optim2d import momentum
 from torch import nn
 
 import d2lutils
-from d2lutils import History, explorers
+from d2lutils import History, explorers, optim2d
 
 matplotlib.use("Agg")
 LRS, BATCH_SIZES, EPOCHS = [0.01, 0.03, 0.1, 0.3, 3.0], [16, 64, 256], 4
@@ -222,19 +223,12 @@ def test_sweep_with_a_real_fit_on_synthetic_data(shown):
     assert "diverged" in root.select("details table tr")[1 + 13].text   # lr 30, batch size 50
 
 
-def quadratic(x):
-    return 0.1 * x[..., 0] ** 2 + 2 * x[..., 1] ** 2
+quadratic = optim2d.bowl   # section 10.5's f = 0.1 x1^2 + 2 x2^2
 
 
 def momentum_path(lr, beta, steps=20):
-    """Momentum on the quadratic of section 10.5, from (-5, -2)."""
-    x, v, path = torch.tensor([-5.0, -2.0], dtype=torch.float64), None, []
-    for _ in range(steps + 1):
-        path.append(x)
-        g = torch.stack([0.2 * x[0], 4 * x[1]])
-        v = g if v is None else beta * v + g
-        x = x - lr * v
-    return torch.stack(path)
+    """Momentum on the bowl of section 10.5, from (-5, -2)."""
+    return optim2d.train_2d(momentum, optim2d.bowl_grad, num_steps=steps, lr=lr, beta=beta)
 
 
 def trajectories(shown, lrs=(0.1, 0.4, 0.6), betas=(0.0, 0.5), steps=20, **kwargs):

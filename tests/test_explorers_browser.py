@@ -47,23 +47,18 @@ def train_fn(lr, batch_size, num_epochs, optimizer=None, on_epoch=None):
 runs = d2lutils.sweep_explorer(train_fn, [0.003, 0.03, 0.3, 3.0, 30.0], [10, 50, 200], 3,
                                title="Linear regression, 400 examples, 3 epochs per run")
 assert {r["history"].status for r in runs} == {"finished", "diverged"}''', '''\
-def f(x):
-    return 0.1 * x[..., 0] ** 2 + 2 * x[..., 1] ** 2
+from d2lutils import optim2d
 
 
-def momentum_path(lr, beta, num_steps=20):
-    x, v, xs = torch.tensor([-5.0, -2.0], dtype=torch.float64), None, []
-    for _ in range(num_steps + 1):
-        xs.append(x)
-        g = torch.stack([0.2 * x[0], 4 * x[1]])
-        v = g if v is None else beta * v + g
-        x = x - lr * v
-    return torch.stack(xs)
+def momentum(params, grads, state, lr, beta):
+    for i, (p, g) in enumerate(zip(params, grads)):
+        v = state[i] = g.clone() if i not in state else beta * state[i] + g
+        p -= lr * v
 
 
-paths = {(lr, beta): momentum_path(lr, beta) for lr in [0.1, 0.2, 0.4, 0.6, 0.8]
-         for beta in [0.0, 0.5, 0.9]}
-d2lutils.trajectory_explorer(f, paths, (-5.5, 2.5), (-3, 3), "momentum", minimum=(0, 0))''']
+paths = {(lr, beta): optim2d.train_2d(momentum, optim2d.bowl_grad, lr=lr, beta=beta)
+         for lr in [0.1, 0.2, 0.4, 0.6, 0.8] for beta in [0.0, 0.5, 0.9]}
+d2lutils.trajectory_explorer(optim2d.bowl, paths, (-5.5, 2.5), (-3, 3), "momentum", minimum=(0, 0))''']
 
 STATE = """(root) => {
   const groups = [...root.querySelectorAll('g[data-run]')];

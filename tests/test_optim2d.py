@@ -12,8 +12,16 @@ from d2lutils import optim2d
 matplotlib.use("Agg")
 
 
-def quad_grad(x):
-    return torch.stack([0.2 * x[..., 0], 4 * x[..., 1]], dim=-1)   # f = 0.1 x1^2 + 2 x2^2
+quad_grad = optim2d.bowl_grad   # f = 0.1 x1^2 + 2 x2^2
+
+
+def test_the_bowl_and_its_gradient_agree_with_autograd():
+    x = torch.tensor([[-5.0, -2.0], [1.5, 0.25], [0.0, 0.0]], dtype=torch.float64, requires_grad=True)
+    f = optim2d.bowl(x)
+    assert torch.allclose(f.detach(), torch.tensor([10.5, 0.35, 0.0], dtype=torch.float64))
+    grad, = torch.autograd.grad(f.sum(), x)
+    assert torch.equal(optim2d.bowl_grad(x.detach()), grad)
+    assert optim2d.bowl(torch.tensor([1.0, 1.0])).shape == ()   # one point
 
 
 def gd(params, grads, state, lr):
